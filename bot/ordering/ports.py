@@ -27,7 +27,7 @@ class DraftStore(Protocol):
         """Atomically move the draft from CONFIRM to PLACING; True for the one caller that won."""
 
     async def record_order(self, draft: Draft, order: PlacedOrder) -> None:
-        """Keep the placed order (with its OneEntry ids) and mark the draft DONE, in one transaction."""
+        """Keep the placed order (with its OneEntry ids) and mark the draft DONE, atomically."""
 
     async def order_for_draft(self, draft_id: str) -> PlacedOrder | None:
         """The order placed from this draft, if any."""

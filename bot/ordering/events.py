@@ -1,0 +1,96 @@
+"""What can happen in a conversation: the customer's intents and the shop's answers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.ordering.model import Customer, PlacedOrder, Product
+
+
+@dataclass(frozen=True)
+class Start:
+    chat_id: int
+    customer: Customer
+    draft_id: str  # used only when a new draft begins
+    payload: str | None = None
+
+
+@dataclass(frozen=True)
+class Cancel:
+    pass
+
+
+@dataclass(frozen=True)
+class Help:
+    pass
+
+
+@dataclass(frozen=True)
+class TextEntered:
+    text: str
+
+
+@dataclass(frozen=True)
+class ContactShared:
+    phone: str
+    own: bool  # the contact is the sender's own, not someone else's
+
+
+@dataclass(frozen=True)
+class NonText:
+    """A sticker, photo or other message where text was expected."""
+
+
+@dataclass(frozen=True)
+class ProductChosen:
+    draft_id: str
+    product: Product | None  # None: the product no longer exists
+
+
+@dataclass(frozen=True)
+class QuantityChosen:
+    draft_id: str
+    quantity: int
+
+
+@dataclass(frozen=True)
+class AddMore:
+    draft_id: str
+
+
+@dataclass(frozen=True)
+class Confirm:
+    draft_id: str
+
+
+@dataclass(frozen=True)
+class CancelTapped:
+    draft_id: str
+
+
+@dataclass(frozen=True)
+class OrderPlaced:
+    order: PlacedOrder
+
+
+@dataclass(frozen=True)
+class PlacementFailed:
+    retryable: bool
+    detail: str = ""
+
+
+Event = (
+    Start
+    | Cancel
+    | Help
+    | TextEntered
+    | ContactShared
+    | NonText
+    | ProductChosen
+    | QuantityChosen
+    | AddMore
+    | Confirm
+    | CancelTapped
+    | OrderPlaced
+    | PlacementFailed
+)

@@ -1,0 +1,72 @@
+"""What the conversation shows the customer, and the effects it asks the service to run."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from bot.ordering.model import Draft, OrderRequest, PlacedOrder, Product, Step
+
+
+class Problem(enum.Enum):
+    """Why the same question is asked again."""
+
+    BAD_NAME = "bad_name"
+    BAD_PHONE = "bad_phone"
+    NOT_OWN_CONTACT = "not_own_contact"
+    BAD_EMAIL = "bad_email"
+    BAD_QUANTITY = "bad_quantity"
+    PRODUCT_UNAVAILABLE = "product_unavailable"
+    USE_BUTTONS = "use_buttons"
+    TEXT_EXPECTED = "text_expected"
+    SHOP_UNAVAILABLE = "shop_unavailable"
+    ORDER_REJECTED = "order_rejected"
+
+
+class NoticeKind(enum.Enum):
+    WELCOME = "welcome"
+    RESUMED = "resumed"
+    HELP = "help"
+    CANCELLED = "cancelled"
+    NO_DRAFT = "no_draft"
+    STALE_BUTTON = "stale_button"
+    PLACING = "placing"
+    ALREADY_SUBMITTED = "already_submitted"
+
+
+@dataclass(frozen=True)
+class Ask:
+    """A question of the current step; `products` is filled in by the service for PRODUCT."""
+
+    draft: Draft
+    question: Step
+    problem: Problem | None = None
+    products: tuple[Product, ...] = ()
+
+
+@dataclass(frozen=True)
+class Summary:
+    draft: Draft
+    problem: Problem | None = None
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Notice:
+    kind: NoticeKind
+
+
+@dataclass(frozen=True)
+class OrderConfirmed:
+    order: PlacedOrder
+
+
+Screen = Ask | Summary | Notice | OrderConfirmed
+
+
+@dataclass(frozen=True)
+class PlaceOrder:
+    request: OrderRequest
+
+
+Effect = PlaceOrder
