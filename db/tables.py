@@ -1,0 +1,71 @@
+"""The database tables: one draft per chat, and the orders placed from drafts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, DateTime, Integer, MetaData, String, Text, func
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# Every constraint gets a predictable name, so SQLite batch migrations can find and alter it.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class DraftRow(Base):
+    """A chat's current draft, open or finished; replaced when the chat starts a new one."""
+
+    __tablename__ = "drafts"
+
+    # Telegram chat and user ids exceed 32 bits.
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    draft_id: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(BigInteger)
+    first_name: Mapped[str] = mapped_column(Text)
+    username: Mapped[str | None] = mapped_column(String(64))
+    language: Mapped[str | None] = mapped_column(String(35))
+    # Stored as Step's value; not a CHECK, so a release can add steps without a migration.
+    step: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str | None] = mapped_column(Text)
+    phone: Mapped[str | None] = mapped_column(String(64))
+    email: Mapped[str | None] = mapped_column(String(320))
+    lines: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    pending: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    revision: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class OrderRow(Base):
+    """An order placed in OneEntry from a draft; at most one per draft."""
+
+    __tablename__ = "orders"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    draft_id: Mapped[str] = mapped_column(String(64), unique=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    user_id: Mapped[int] = mapped_column(BigInteger)
+    oneentry_order_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    # Decimal text, exact on every backend (SQLite has no exact numeric type).
+    total: Mapped[str] = mapped_column(String(40))
+    currency: Mapped[str] = mapped_column(String(16))
+    status_identifier: Mapped[str] = mapped_column(String(64))
+    status_title: Mapped[str] = mapped_column(Text)
+    payment_session_id: Mapped[int | None] = mapped_column(BigInteger)
+    payment_status: Mapped[str | None] = mapped_column(String(64))
+    payment_url: Mapped[str | None] = mapped_column(Text)
+    lines: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    name: Mapped[str | None] = mapped_column(Text)
+    phone: Mapped[str | None] = mapped_column(String(64))
+    email: Mapped[str | None] = mapped_column(String(320))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
