@@ -33,6 +33,7 @@ from bot.ordering.events import (
     QuantityChosen,
     Start,
     TextEntered,
+    UnknownButton,
 )
 from bot.ordering.model import CartLine, Draft, OrderRequest, Product, Step
 from bot.ordering.screens import (
@@ -231,12 +232,15 @@ TRANSITIONS: dict[tuple[Step, type[Event]], Handler] = {
 }
 
 
+_BUTTONS = Confirm | ProductChosen | QuantityChosen | AddMore | CancelTapped | UnknownButton
+
+
 def step(draft: Draft | None, event: Event, rules: Rules) -> Outcome:
     """Apply one event to a chat's draft."""
     if isinstance(event, Start):
         return _start(draft, event)
     if draft is None or not draft.is_open:
-        if isinstance(event, Confirm | ProductChosen | QuantityChosen | AddMore | CancelTapped):
+        if isinstance(event, _BUTTONS):
             return Outcome(draft, (Notice(NoticeKind.STALE_BUTTON), Notice(NoticeKind.NO_DRAFT)))
         if isinstance(event, Help):
             return Outcome(draft, (Notice(NoticeKind.HELP), Notice(NoticeKind.NO_DRAFT)))
@@ -250,7 +254,7 @@ def step(draft: Draft | None, event: Event, rules: Rules) -> Outcome:
     handler = TRANSITIONS.get((draft.step, type(event)))
     if handler is not None:
         return handler(draft, event, rules)
-    if isinstance(event, Confirm | ProductChosen | QuantityChosen | AddMore | CancelTapped):
+    if isinstance(event, _BUTTONS):
         return _stale(draft)
     return _ask(draft)
 

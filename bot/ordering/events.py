@@ -69,6 +69,11 @@ class CancelTapped:
 
 
 @dataclass(frozen=True)
+class UnknownButton:
+    """A tap on a button this bot did not make, or made long ago in another format."""
+
+
+@dataclass(frozen=True)
 class OrderPlaced:
     order: PlacedOrder
 
@@ -91,6 +96,7 @@ Event = (
     | AddMore
     | Confirm
     | CancelTapped
+    | UnknownButton
     | OrderPlaced
     | PlacementFailed
 )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import logging
 import secrets
@@ -32,20 +31,22 @@ class OrderingService:
         self._shop = shop
         self._notifier = notifier
         self._rules = rules
-        self._locks: dict[int, asyncio.Lock] = {}
 
     async def handle(self, chat_id: int, event: Event, show: Show) -> None:
-        """Apply one customer event; updates of one chat are handled one at a time."""
-        async with self._lock(chat_id):
-            draft = await self._store.load(chat_id)
-            outcome = step(draft, event, self._rules)
-            placement = next((e for e in outcome.effects if isinstance(e, PlaceOrder)), None)
-            if placement is not None and outcome.draft is not None:
-                await self._place(chat_id, outcome, placement, show)
-                return
-            if outcome.draft is not None and outcome.draft != draft:
-                await self._store.save(outcome.draft)
-            await self._show_all(outcome.screens, show)
+        """Apply one customer event.
+
+        Callers handle one event per chat at a time (the Telegram adapter's update processor does);
+        placing an order is guarded in the store as well, so a second Confirm never places twice.
+        """
+        draft = await self._store.load(chat_id)
+        outcome = step(draft, event, self._rules)
+        placement = next((e for e in outcome.effects if isinstance(e, PlaceOrder)), None)
+        if placement is not None and outcome.draft is not None:
+            await self._place(chat_id, outcome, placement, show)
+            return
+        if outcome.draft is not None and outcome.draft != draft:
+            await self._store.save(outcome.draft)
+        await self._show_all(outcome.screens, show)
 
     async def choose_product(
         self, chat_id: int, draft_id: str, product_id: int, show: Show
@@ -104,6 +105,3 @@ class OrderingService:
         except ShopUnavailable:
             return dataclasses.replace(screen, problem=Problem.SHOP_UNAVAILABLE)
         return dataclasses.replace(screen, products=products)
-
-    def _lock(self, chat_id: int) -> asyncio.Lock:
-        return self._locks.setdefault(chat_id, asyncio.Lock())

@@ -1,0 +1,119 @@
+"""The composition root: builds the bot from settings and wires the adapters around the core."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+from collections.abc import AsyncIterator
+from typing import Any, TypeAlias
+
+import httpx
+from telegram import BotCommand, Update
+from telegram.ext import AIORateLimiter, Application, ContextTypes
+
+from bot.contact_rules import ContactRules
+from bot.oneentry.client import OneEntryClient, default_timeout
+from bot.oneentry.shop import OneEntryShop
+from bot.ordering.service import OrderingService
+from bot.settings import Settings
+from bot.telegram_ui import texts
+from bot.telegram_ui.admin import TelegramAdminNotifier
+from bot.telegram_ui.handlers import TelegramHandlers
+from bot.telegram_ui.updates import PerChatUpdateProcessor
+from db.engine import create_engine
+from db.migrate import upgrade_async
+from db.store import SqlStore
+
+log = logging.getLogger(__name__)
+
+BotApp: TypeAlias = "Application[Any, Any, Any, Any, Any, Any]"
+
+
+def device_fingerprint(settings: Settings) -> str:
+    """Stable per deployment (project and bot), so OneEntry keeps one session for this bot."""
+    seed = f"{settings.oneentry_project_url}|{settings.bot_id}|{settings.oneentry_guest_login}"
+    return hashlib.sha256(seed.encode()).hexdigest()[:24]
+
+
+def build_application(settings: Settings) -> BotApp:
+    """The python-telegram-bot Application, with everything it needs opened in post_init."""
+    builder = (
+        Application.builder()
+        .token(settings.telegram_bot_token.get_secret_value())
+        .rate_limiter(AIORateLimiter(max_retries=3))
+        .concurrent_updates(PerChatUpdateProcessor())
+    )
+    if settings.telegram_api_url:
+        builder = builder.base_url(f"{settings.telegram_api_url}/bot").base_file_url(
+            f"{settings.telegram_api_url}/file/bot"
+        )
+    resources = contextlib.AsyncExitStack()
+
+    async def post_init(app: BotApp) -> None:
+        await upgrade_async(settings.database_url)
+        engine = create_engine(settings.database_url)
+        resources.push_async_callback(engine.dispose)
+        http = httpx.AsyncClient(timeout=default_timeout())
+        resources.push_async_callback(http.aclose)
+        client = OneEntryClient(
+            http,
+            project_url=settings.oneentry_project_url,
+            app_token=settings.oneentry_app_token.get_secret_value(),
+            guest_login=settings.oneentry_guest_login,
+            guest_password=settings.oneentry_guest_password.get_secret_value(),
+            fingerprint=device_fingerprint(settings),
+            lang=settings.oneentry_lang,
+        )
+        shop = OneEntryShop(
+            client,
+            storage_marker=settings.order_storage_marker,
+            form_marker=settings.order_form_marker,
+            payment_account=settings.payment_account,
+            lang=settings.oneentry_lang,
+        )
+        service = OrderingService(
+            SqlStore(engine),
+            shop,
+            TelegramAdminNotifier(app.bot, settings.admin_chat_id),
+            ContactRules(settings.phone_region),
+        )
+        app.add_handlers(TelegramHandlers(service, settings.shop_currency).handlers())
+        app.add_error_handler(on_error)
+        await app.bot.set_my_commands([BotCommand(c, d) for c, d in texts.BOT_COMMANDS])
+
+    async def post_shutdown(app: BotApp) -> None:
+        await resources.aclose()
+
+    return builder.post_init(post_init).post_shutdown(post_shutdown).build()
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log the failure; tell the customer something went wrong rather than staying silent."""
+    log.error("update failed", exc_info=context.error)
+    if isinstance(update, Update) and update.effective_chat is not None:
+        if update.effective_chat.type != update.effective_chat.PRIVATE:
+            return
+        with contextlib.suppress(Exception):
+            await context.bot.send_message(update.effective_chat.id, texts.SOMETHING_WENT_WRONG)
+
+
+@contextlib.asynccontextmanager
+async def running(app: BotApp, poll_timeout: int = 10) -> AsyncIterator[BotApp]:
+    """Poll for updates inside an already running event loop (the demo and the tests use it)."""
+    await app.initialize()
+    try:
+        if app.post_init is not None:
+            await app.post_init(app)
+        await app.start()
+        assert app.updater is not None
+        await app.updater.start_polling(poll_interval=0, timeout=poll_timeout)
+        try:
+            yield app
+        finally:
+            await app.updater.stop()
+            await app.stop()
+    finally:
+        await app.shutdown()
+        if app.post_shutdown is not None:
+            await app.post_shutdown(app)

@@ -1,0 +1,161 @@
+"""Telegram updates in, conversation events to the service, screens back out as messages."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import CallbackQuery, Update
+from telegram.error import BadRequest
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot.ordering.events import (
+    AddMore,
+    Cancel,
+    CancelTapped,
+    Confirm,
+    ContactShared,
+    Event,
+    Help,
+    NonText,
+    QuantityChosen,
+    Start,
+    TextEntered,
+    UnknownButton,
+)
+from bot.ordering.model import Customer
+from bot.ordering.screens import Notice, NoticeKind, Screen
+from bot.ordering.service import OrderingService, Show, new_draft_id
+from bot.telegram_ui import texts
+from bot.telegram_ui.callback_data import Action, Button, decode
+from bot.telegram_ui.render import render
+from bot.telegram_ui.sending import send_html
+
+log = logging.getLogger(__name__)
+
+# Notices that answer a button tap as a short toast instead of a message.
+_TOASTS = (NoticeKind.STALE_BUTTON, NoticeKind.ALREADY_SUBMITTED)
+
+PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+
+
+class TelegramHandlers:
+    def __init__(self, service: OrderingService, currency: str) -> None:
+        self._service = service
+        self._currency = currency
+
+    def handlers(self) -> list[BaseHandler[Update, ContextTypes.DEFAULT_TYPE, None]]:
+        return [
+            CommandHandler("start", self.on_start, filters=PRIVATE),
+            CommandHandler("cancel", self.on_cancel, filters=PRIVATE),
+            CommandHandler("help", self.on_help, filters=PRIVATE),
+            MessageHandler(PRIVATE & filters.CONTACT, self.on_contact),
+            MessageHandler(PRIVATE & filters.COMMAND, self.on_help),
+            MessageHandler(PRIVATE & filters.TEXT, self.on_text),
+            MessageHandler(PRIVATE, self.on_non_text),
+            CallbackQueryHandler(self.on_button),
+        ]
+
+    def _show(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> Show:
+        chat = update.effective_chat
+        assert chat is not None
+
+        async def show(screen: Screen) -> None:
+            reply = render(screen, self._currency)
+            await send_html(context.bot, chat.id, reply.text, reply.markup)
+
+        return show
+
+    async def _handle(
+        self, update: Update, context: ContextTypes.DEFAULT_TYPE, event: Event
+    ) -> None:
+        chat = update.effective_chat
+        assert chat is not None
+        await self._service.handle(chat.id, event, self._show(update, context))
+
+    async def on_start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        chat, user = update.effective_chat, update.effective_user
+        if chat is None or user is None:
+            return
+        customer = Customer(user.id, user.first_name, user.username, user.language_code)
+        payload = context.args[0] if context.args else None
+        await self._handle(update, context, Start(chat.id, customer, new_draft_id(), payload))
+
+    async def on_cancel(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self._handle(update, context, Cancel())
+
+    async def on_help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self._handle(update, context, Help())
+
+    async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert update.message is not None and update.message.text is not None
+        await self._handle(update, context, TextEntered(update.message.text))
+
+    async def on_contact(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message, user = update.message, update.effective_user
+        assert message is not None and message.contact is not None and user is not None
+        contact = message.contact
+        own = contact.user_id is not None and contact.user_id == user.id
+        await self._handle(update, context, ContactShared(contact.phone_number, own))
+
+    async def on_non_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self._handle(update, context, NonText())
+
+    async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        chat = update.effective_chat
+        if query is None:
+            return
+        if chat is None or chat.type != chat.PRIVATE:
+            await query.answer()
+            return
+        await _remove_keyboard(query)
+        button = decode(query.data)
+        answered = False
+
+        async def show(screen: Screen) -> None:
+            nonlocal answered
+            if isinstance(screen, Notice) and screen.kind in _TOASTS and not answered:
+                answered = True
+                await query.answer(texts.NOTICES[screen.kind])
+                return
+            if not answered:
+                answered = True
+                await query.answer()
+            reply = render(screen, self._currency)
+            await send_html(context.bot, chat.id, reply.text, reply.markup)
+
+        if button is None:
+            await self._service.handle(chat.id, UnknownButton(), show)
+        elif button.action is Action.PRODUCT:
+            await self._service.choose_product(chat.id, button.draft_id, button.number or 0, show)
+        else:
+            await self._service.handle(chat.id, _button_event(button), show)
+        if not answered:
+            await query.answer()
+
+
+def _button_event(button: Button) -> Event:
+    if button.action is Action.QUANTITY:
+        return QuantityChosen(button.draft_id, button.number or 0)
+    if button.action is Action.CONFIRM:
+        return Confirm(button.draft_id)
+    if button.action is Action.CANCEL:
+        return CancelTapped(button.draft_id)
+    return AddMore(button.draft_id)
+
+
+async def _remove_keyboard(query: CallbackQuery) -> None:
+    """Take the keyboard off the tapped message, so that it can't be tapped twice."""
+    if query.message is None or not query.message.is_accessible:
+        return
+    try:
+        await query.edit_message_reply_markup(reply_markup=None)
+    except BadRequest as exc:  # "message is not modified" or too old to edit: nothing to undo
+        log.debug("keyboard not removed: %s", exc)

@@ -1,0 +1,300 @@
+"""The conversation state machine, alone: no Telegram, no OneEntry, no database."""
+
+from __future__ import annotations
+
+import dataclasses
+from decimal import Decimal
+
+import pytest
+
+from bot.contact_rules import ContactRules
+from bot.ordering.conversation import TRANSITIONS, Outcome, step
+from bot.ordering.events import (
+    AddMore,
+    Cancel,
+    CancelTapped,
+    Confirm,
+    ContactShared,
+    Event,
+    Help,
+    NonText,
+    OrderPlaced,
+    PlacementFailed,
+    ProductChosen,
+    QuantityChosen,
+    Start,
+    TextEntered,
+    UnknownButton,
+)
+from bot.ordering.model import CartLine, Customer, Draft, Money, PlacedOrder, Product, Step
+from bot.ordering.screens import (
+    Ask,
+    Notice,
+    NoticeKind,
+    OrderConfirmed,
+    PlaceOrder,
+    Problem,
+    Summary,
+)
+
+RULES = ContactRules("US")
+CUP = Product(15, "Cup", Decimal("400"))
+CUSTOMER = Customer(42, "Christina", "chris", "en")
+
+
+def run(events: list[Event], draft: Draft | None = None) -> Outcome:
+    outcome = Outcome(draft)
+    for event in events:
+        outcome = step(outcome.draft, event, RULES)
+    return outcome
+
+
+def at(step_: Step, **fields: object) -> Draft:
+    draft = Draft(42, "d1", CUSTOMER, Step.NAME)
+    return dataclasses.replace(draft, step=step_, **fields)  # type: ignore[arg-type]
+
+
+def confirm_draft() -> Draft:
+    return at(
+        Step.CONFIRM,
+        name="Christina Thomas",
+        phone="+18005000500",
+        email="guest@yourmail.com",
+        lines=(CartLine(15, "Cup", 1, Decimal("400")),),
+    )
+
+
+def test_a_whole_order_walks_from_start_to_the_summary() -> None:
+    """Name, phone, email, product and quantity lead to a summary holding all of them."""
+    outcome = run(
+        [
+            Start(42, CUSTOMER, "d1"),
+            TextEntered("  Christina   Thomas "),
+            TextEntered("+1 800 500 0500"),
+            TextEntered("guest@yourmail.com"),
+            ProductChosen("d1", CUP),
+            QuantityChosen("d1", 2),
+        ]
+    )
+    draft = outcome.draft
+    assert draft is not None and draft.step is Step.CONFIRM
+    assert (draft.name, draft.phone, draft.email) == (
+        "Christina Thomas",
+        "+18005000500",
+        "guest@yourmail.com",
+    )
+    assert draft.lines == (CartLine(15, "Cup", 2, Decimal("400")),)
+    assert outcome.screens == (Summary(draft),)
+
+
+def test_start_begins_with_a_welcome_and_the_name_question() -> None:
+    """A new customer is greeted and asked for a name."""
+    outcome = step(None, Start(42, CUSTOMER, "d1"), RULES)
+    assert outcome.draft == Draft(42, "d1", CUSTOMER, Step.NAME)
+    assert outcome.screens == (Notice(NoticeKind.WELCOME), Ask(outcome.draft, Step.NAME))
+
+
+def test_start_during_an_open_draft_resumes_it() -> None:
+    """/start in the middle of an order continues it instead of throwing the answers away."""
+    draft = at(Step.EMAIL, name="Ann", phone="+18005000500")
+    outcome = step(draft, Start(42, CUSTOMER, "other"), RULES)
+    assert outcome.draft is not None and outcome.draft.draft_id == "d1"
+    assert outcome.screens[0] == Notice(NoticeKind.RESUMED)
+    assert isinstance(outcome.screens[1], Ask) and outcome.screens[1].question is Step.EMAIL
+
+
+def test_start_after_a_finished_order_begins_a_new_draft() -> None:
+    """Once an order is placed, /start opens a fresh draft with a new id."""
+    outcome = step(at(Step.DONE), Start(42, CUSTOMER, "d2"), RULES)
+    assert outcome.draft is not None
+    assert (outcome.draft.draft_id, outcome.draft.step) == ("d2", Step.NAME)
+
+
+@pytest.mark.parametrize("text", ["", "   ", "A", "<b>*_[", "12345", "x" * 65])
+def test_an_unusable_name_is_asked_again_with_a_reason(text: str) -> None:
+    """Empty, one-letter, letterless or overlong names get a clear message and the same question."""
+    draft = at(Step.NAME)
+    outcome = step(draft, TextEntered(text), RULES)
+    if text == "<b>*_[":  # has a letter: accepted as typed, escaped when shown
+        assert outcome.draft is not None and outcome.draft.name == "<b>*_["
+        return
+    assert outcome.draft == draft
+    assert outcome.screens == (Ask(draft, Step.NAME, Problem.BAD_NAME),)
+
+
+@pytest.mark.parametrize("text", ["12345", "call me", "+1 800", "++1800500050000000"])
+def test_a_bad_phone_is_asked_again(text: str) -> None:
+    """Implausible numbers keep the draft at the phone question, with a reason."""
+    draft = at(Step.PHONE, name="Ann")
+    outcome = step(draft, TextEntered(text), RULES)
+    assert outcome.draft == draft
+    assert outcome.screens == (Ask(draft, Step.PHONE, Problem.BAD_PHONE),)
+
+
+@pytest.mark.parametrize("text", ["(800) 500-0500", "+1 800 500 0500", "18005000500"])
+def test_typed_phones_in_local_formats_are_stored_in_e164(text: str) -> None:
+    """The default region lets people type their number the way they are used to."""
+    outcome = step(at(Step.PHONE, name="Ann"), TextEntered(text), RULES)
+    assert outcome.draft is not None and outcome.draft.phone == "+18005000500"
+
+
+@pytest.mark.parametrize("phone", ["18005000500", "+18005000500"])
+def test_a_shared_own_contact_is_accepted_with_or_without_plus(phone: str) -> None:
+    """Telegram clients differ on the leading +; both become E.164."""
+    outcome = step(at(Step.PHONE, name="Ann"), ContactShared(phone, own=True), RULES)
+    assert outcome.draft is not None
+    assert (outcome.draft.step, outcome.draft.phone) == (Step.EMAIL, "+18005000500")
+
+
+def test_someone_elses_contact_is_refused() -> None:
+    """A forwarded contact of another person does not become the customer's phone."""
+    draft = at(Step.PHONE, name="Ann")
+    outcome = step(draft, ContactShared("+18005000500", own=False), RULES)
+    assert outcome.draft == draft
+    assert outcome.screens == (Ask(draft, Step.PHONE, Problem.NOT_OWN_CONTACT),)
+
+
+@pytest.mark.parametrize("text", ["guest", "guest@", "@yourmail.com", "a b@c.com"])
+def test_a_bad_email_is_asked_again(text: str) -> None:
+    """Addresses email-validator rejects keep the draft at the e-mail question."""
+    draft = at(Step.EMAIL, name="Ann", phone="+18005000500")
+    outcome = step(draft, TextEntered(text), RULES)
+    assert outcome.draft == draft
+    assert outcome.screens == (Ask(draft, Step.EMAIL, Problem.BAD_EMAIL),)
+
+
+def test_a_sticker_where_text_is_expected_gets_a_clear_answer() -> None:
+    """Non-text messages change nothing and say what is expected."""
+    for current in (Step.NAME, Step.PHONE, Step.EMAIL, Step.QUANTITY):
+        draft = at(current, pending=CUP)
+        outcome = step(draft, NonText(), RULES)
+        assert outcome.draft == draft
+        assert outcome.screens == (Ask(draft, current, Problem.TEXT_EXPECTED),)
+
+
+@pytest.mark.parametrize("text", ["0", "100", "-1", "two", "1.5", "99999"])
+def test_a_quantity_outside_1_to_99_is_asked_again(text: str) -> None:
+    """Quantities are whole numbers within a sane bound."""
+    draft = at(Step.QUANTITY, pending=CUP)
+    outcome = step(draft, TextEntered(text), RULES)
+    assert outcome.draft == draft
+    assert outcome.screens == (Ask(draft, Step.QUANTITY, Problem.BAD_QUANTITY),)
+
+
+def test_adding_the_same_product_again_adds_to_its_line() -> None:
+    """The cart keeps one line per product."""
+    draft = confirm_draft()
+    outcome = run([AddMore("d1"), ProductChosen("d1", CUP), TextEntered("3")], draft)
+    assert outcome.draft is not None
+    assert outcome.draft.lines == (CartLine(15, "Cup", 4, Decimal("400")),)
+
+
+def test_a_product_without_a_price_or_gone_is_refused() -> None:
+    """A product that vanished or has no price cannot go into the cart."""
+    draft = at(Step.PRODUCT)
+    for product in (None, Product(16, "Free?", None)):
+        outcome = step(draft, ProductChosen("d1", product), RULES)
+        assert outcome.draft == draft
+        assert outcome.screens == (Ask(draft, Step.PRODUCT, Problem.PRODUCT_UNAVAILABLE),)
+
+
+def test_confirm_asks_to_place_exactly_the_summary() -> None:
+    """Confirm moves to PLACING with one PlaceOrder effect carrying the answers and the cart."""
+    draft = confirm_draft()
+    outcome = step(draft, Confirm("d1"), RULES)
+    assert outcome.draft == dataclasses.replace(draft, step=Step.PLACING)
+    (effect,) = outcome.effects
+    assert isinstance(effect, PlaceOrder)
+    assert effect.request.lines == draft.lines and effect.request.email == "guest@yourmail.com"
+
+
+def test_a_second_confirm_while_placing_places_nothing() -> None:
+    """A double tap on Confirm is answered, not placed twice."""
+    placing = dataclasses.replace(confirm_draft(), step=Step.PLACING)
+    outcome = step(placing, Confirm("d1"), RULES)
+    assert outcome.effects == ()
+    assert outcome.screens == (Notice(NoticeKind.ALREADY_SUBMITTED),)
+
+
+def test_the_placed_order_is_shown_and_the_draft_is_done() -> None:
+    """OrderPlaced ends the draft and shows the confirmation."""
+    order = PlacedOrder(
+        113, Money(Decimal("400"), "USD"), "guest_upcoming", "Upcoming", 62, "waiting", None
+    )
+    placing = dataclasses.replace(confirm_draft(), step=Step.PLACING)
+    outcome = step(placing, OrderPlaced(order), RULES)
+    assert outcome.draft is not None and outcome.draft.step is Step.DONE
+    assert outcome.screens == (OrderConfirmed(order),)
+
+
+@pytest.mark.parametrize(
+    ("retryable", "problem"), [(True, Problem.SHOP_UNAVAILABLE), (False, Problem.ORDER_REJECTED)]
+)
+def test_a_failed_placement_returns_to_the_summary(retryable: bool, problem: Problem) -> None:
+    """The draft is kept and can be confirmed again."""
+    placing = dataclasses.replace(confirm_draft(), step=Step.PLACING)
+    outcome = step(placing, PlacementFailed(retryable, "detail"), RULES)
+    assert outcome.draft == confirm_draft()
+    assert outcome.screens == (Summary(confirm_draft(), problem, "detail"),)
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        Confirm("old"),
+        CancelTapped("old"),
+        AddMore("old"),
+        QuantityChosen("old", 1),
+        UnknownButton(),
+    ],
+)
+def test_a_stale_button_changes_nothing(event: Event) -> None:
+    """Buttons of another draft or of another step are refused and the current step is shown."""
+    draft = confirm_draft()
+    outcome = step(draft, event, RULES)
+    assert outcome.draft == draft and outcome.effects == ()
+    assert outcome.screens[0] == Notice(NoticeKind.STALE_BUTTON)
+
+
+def test_a_button_of_an_earlier_step_is_stale() -> None:
+    """A quantity button tapped at the summary does not change the cart."""
+    draft = confirm_draft()
+    outcome = step(draft, QuantityChosen("d1", 5), RULES)
+    assert outcome.draft == draft
+    assert outcome.screens == (Notice(NoticeKind.STALE_BUTTON), Summary(draft))
+
+
+def test_cancel_works_at_every_open_step_except_placing() -> None:
+    """/cancel always has a way out, but cannot pull back an order being placed."""
+    for current in (Step.NAME, Step.PHONE, Step.EMAIL, Step.PRODUCT, Step.QUANTITY, Step.CONFIRM):
+        outcome = step(at(current), Cancel(), RULES)
+        assert outcome.draft is not None and outcome.draft.step is Step.CANCELLED
+        assert outcome.screens == (Notice(NoticeKind.CANCELLED),)
+    placing = step(at(Step.PLACING), Cancel(), RULES)
+    assert placing.draft == at(Step.PLACING)
+
+
+def test_help_repeats_the_current_question() -> None:
+    """/help explains and then shows where the customer is."""
+    draft = at(Step.EMAIL)
+    outcome = step(draft, Help(), RULES)
+    assert outcome.screens == (Notice(NoticeKind.HELP), Ask(draft, Step.EMAIL))
+
+
+def test_without_a_draft_every_message_points_to_start() -> None:
+    """Free text before /start gets a helpful reply, never silence."""
+    for event in (TextEntered("hi"), NonText(), Cancel(), ContactShared("+1", True)):
+        outcome = step(None, event, RULES)
+        assert outcome.draft is None
+        assert Notice(NoticeKind.NO_DRAFT) in outcome.screens
+
+
+def test_every_pair_outside_the_table_leaves_the_draft_unchanged() -> None:
+    """An illegal event changes nothing, whatever the step."""
+    events: list[Event] = [TextEntered("x"), ContactShared("+18005000500", True), NonText()]
+    for current in Step:
+        draft = at(current, pending=CUP)
+        for event in events:
+            if (current, type(event)) in TRANSITIONS or not draft.is_open:
+                continue
+            assert step(draft, event, RULES).draft == draft
