@@ -1,0 +1,102 @@
+"""The real bot (python-telegram-bot Application, SQL store, OneEntry client) against both emulators."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import AsyncContextManager
+
+import pytest
+
+from bot.app import BotApp, build_application, running
+from bot.sandbox.run import Sandbox, running_sandbox
+from bot.sandbox.telegram import ChatMessage, TelegramEmulator
+from bot.settings import Settings
+
+CUSTOMER_ID = 777000111
+
+
+@pytest.fixture
+async def sandbox() -> AsyncIterator[Sandbox]:
+    async with running_sandbox() as box:
+        yield box
+
+
+@pytest.fixture
+def settings(sandbox: Sandbox, tmp_path: Path) -> Settings:
+    env = {key.lower(): value for key, value in sandbox.settings().items()}
+    return Settings(  # type: ignore[call-arg]
+        _env_file=None, **env, database_url=f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
+    )
+
+
+BotRunner = Callable[[], AsyncContextManager[BotApp]]
+
+
+@pytest.fixture
+def bot_runner(settings: Settings) -> BotRunner:
+    """Starts the bot; call it again after the block ends to restart it on the same database."""
+
+    @contextlib.asynccontextmanager
+    async def start() -> AsyncIterator[BotApp]:
+        async with running(build_application(settings), poll_timeout=1) as app:
+            yield app
+
+    return start
+
+
+class Chat:
+    """A customer's side of the private chat, driven through the Telegram emulator."""
+
+    def __init__(self, telegram: TelegramEmulator, user_id: int = CUSTOMER_ID) -> None:
+        self.telegram = telegram
+        self.user_id = user_id
+        self._mark = 0
+
+    def bot_messages(self) -> list[ChatMessage]:
+        return [m for m in self.telegram.messages(self.user_id) if m.from_bot]
+
+    def _since_mark(self) -> list[ChatMessage]:
+        return [m for m in self.bot_messages() if m.message_id > self._mark]
+
+    def _set_mark(self) -> None:
+        messages = self.telegram.messages(self.user_id)
+        self._mark = max((m.message_id for m in messages), default=0)
+
+    async def expect(self, fragment: str, timeout: float = 10.0) -> ChatMessage:
+        """The first bot message after the customer's last action that contains `fragment`."""
+
+        def found() -> bool:
+            return any(fragment in m.text for m in self._since_mark())
+
+        await self.telegram.wait_for(found, timeout)
+        return next(m for m in self._since_mark() if fragment in m.text)
+
+    async def say(self, text: str, expect: str) -> ChatMessage:
+        self._set_mark()
+        self.telegram.send_text(self.user_id, text, first_name="Christina", username="chris")
+        return await self.expect(expect)
+
+    async def share_contact(self, phone: str, expect: str, *, own: bool = True) -> ChatMessage:
+        self._set_mark()
+        contact_user = self.user_id if own else self.user_id + 1
+        self.telegram.share_contact(
+            self.user_id, phone, contact_user_id=contact_user, first_name="Christina"
+        )
+        return await self.expect(expect)
+
+    async def sticker(self, expect: str) -> ChatMessage:
+        self._set_mark()
+        self.telegram.send_sticker(self.user_id)
+        return await self.expect(expect)
+
+    async def tap(self, label: str, expect: str, message_id: int | None = None) -> ChatMessage:
+        self._set_mark()
+        self.telegram.tap(self.user_id, label=label, message_id=message_id)
+        return await self.expect(expect)
+
+
+@pytest.fixture
+def chat(sandbox: Sandbox) -> Chat:
+    return Chat(sandbox.telegram)

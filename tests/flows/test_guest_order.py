@@ -1,0 +1,160 @@
+"""A customer orders product 15 from a Telegram chat, end to end over loopback HTTP."""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+
+from bot.sandbox.run import ADMIN_CHAT_ID, Sandbox
+from db.engine import create_engine
+from tests.flows.conftest import CUSTOMER_ID, BotRunner, Chat
+
+PRODUCT_15 = "400 USD"  # the product button shows its price
+
+
+async def answer_up_to_phone(chat: Chat) -> None:
+    await chat.say("/start", expect="What is your name?")
+    await chat.say("Christina Thomas", expect="phone number")
+
+
+async def answer_from_email_to_confirmation(chat: Chat, sandbox: Sandbox) -> None:
+    await chat.say("guest@yourmail.com", expect="What would you like to order?")
+    await chat.tap(product_label(sandbox, 15), expect="How many")
+    await chat.tap("1", expect="Please check your order")
+    await chat.tap("✅ Confirm", expect="placed")
+
+
+def product_label(sandbox: Sandbox, product_id: int) -> str:
+    """The label of the product's button in the newest catalogue message."""
+    for message in reversed(sandbox.telegram.messages(CUSTOMER_ID)):
+        rows = (message.reply_markup or {}).get("inline_keyboard", [])
+        for row in rows:
+            for button in row:
+                if str(button.get("callback_data", "")).endswith(f":{product_id}"):
+                    return str(button["text"])
+    raise AssertionError(f"no button for product {product_id}")
+
+
+def assert_the_reference_order_was_placed_once(sandbox: Sandbox, chat: Chat) -> None:
+    (order,) = sandbox.oneentry.orders
+    form_data = order["formData"]
+    values = {f["marker"]: f["value"] for f in next(iter(form_data.values()))}
+    assert values == {
+        "guest_name": "Christina Thomas",
+        "guest_phone": "+18005000500",
+        "guest_email": "guest@yourmail.com",
+    }
+    assert [(p["productId"], p["quantity"]) for p in order["products"]] == [(15, 1)]
+    sessions = [s for s in sandbox.oneentry.sessions if s["orderId"] == order["id"]]
+    assert len(sessions) == 1
+    last = chat.bot_messages()[-1].text
+    assert f"#{order['id']}" in last
+    assert "400 USD" in last
+    assert "Upcoming" in last
+    assert "awaiting payment" in last
+    admin = [m for m in sandbox.telegram.messages(ADMIN_CHAT_ID) if m.from_bot]
+    assert len(admin) == 1
+    assert f"#{order['id']}" in admin[0].text
+    assert "Christina Thomas" in admin[0].text and "+18005000500" in admin[0].text
+    assert "guest@yourmail.com" in admin[0].text and "400 USD" in admin[0].text
+
+
+async def test_a_customer_places_the_reference_order_typing_the_phone(
+    sandbox: Sandbox, chat: Chat, bot_runner: BotRunner
+) -> None:
+    """Typed phone: one order with the seed's form data, one session, the customer and admins told."""
+    async with bot_runner():
+        await answer_up_to_phone(chat)
+        await chat.say("+1 800 500 0500", expect="e-mail")
+        await answer_from_email_to_confirmation(chat, sandbox)
+    assert_the_reference_order_was_placed_once(sandbox, chat)
+
+
+async def test_a_customer_places_the_reference_order_sharing_the_contact(
+    sandbox: Sandbox, chat: Chat, bot_runner: BotRunner
+) -> None:
+    """The share-contact button gives the phone (Telegram may omit the +)."""
+    async with bot_runner():
+        await answer_up_to_phone(chat)
+        await chat.share_contact("18005000500", expect="e-mail")
+        await answer_from_email_to_confirmation(chat, sandbox)
+    assert_the_reference_order_was_placed_once(sandbox, chat)
+
+
+async def test_a_restart_between_two_answers_resumes_at_the_same_step(
+    sandbox: Sandbox, chat: Chat, bot_runner: BotRunner, settings: object
+) -> None:
+    """The draft is in the database before the bot replies, so a new process continues it."""
+    async with bot_runner():
+        await answer_up_to_phone(chat)
+        await chat.say("+18005000500", expect="e-mail")
+    async with bot_runner():
+        await answer_from_email_to_confirmation(chat, sandbox)
+    assert_the_reference_order_was_placed_once(sandbox, chat)
+
+
+async def test_the_database_records_the_order_with_its_oneentry_ids(
+    sandbox: Sandbox, chat: Chat, bot_runner: BotRunner, settings: object
+) -> None:
+    """The placed order is kept with the OneEntry order id, session id and statuses."""
+    async with bot_runner():
+        await answer_up_to_phone(chat)
+        await chat.say("+18005000500", expect="e-mail")
+        await answer_from_email_to_confirmation(chat, sandbox)
+    (order,) = sandbox.oneentry.orders
+    (session,) = sandbox.oneentry.sessions
+    engine = create_engine(settings.database_url)  # type: ignore[attr-defined]
+    try:
+        async with engine.connect() as connection:
+            rows = (
+                await connection.execute(
+                    text("SELECT oneentry_order_id, payment_session_id, payment_status FROM orders")
+                )
+            ).all()
+    finally:
+        await engine.dispose()
+    assert [tuple(r) for r in rows] == [(order["id"], session["id"], "waiting")]
+
+
+async def test_bad_answers_get_clear_messages_and_the_conversation_goes_on(
+    sandbox: Sandbox, chat: Chat, bot_runner: BotRunner
+) -> None:
+    """Empty name, markup characters, bad phone, bad e-mail, a sticker, someone else's contact."""
+    async with bot_runner():
+        await chat.say("/start", expect="What is your name?")
+        await chat.sticker(expect="only read text")
+        await chat.say("!!", expect="at least one letter")
+        await chat.say("<b>*_[Christina Thomas", expect="phone number")
+        await chat.say("12345", expect="does not look like a phone number")
+        await chat.share_contact("+18005000501", expect="someone else", own=False)
+        await chat.say("+18005000500", expect="e-mail")
+        await chat.say("guest@", expect="does not look like an e-mail")
+        await chat.sticker(expect="only read text")
+        await answer_from_email_to_confirmation(chat, sandbox)
+    (order,) = sandbox.oneentry.orders
+    values = {f["marker"]: f["value"] for f in next(iter(order["formData"].values()))}
+    assert values["guest_name"] == "<b>*_[Christina Thomas"
+    summary = [m for m in chat.bot_messages() if "Please check your order" in m.text][-1]
+    assert "<b>*_[Christina Thomas" in summary.text  # shown literally: escaped, not parsed
+    admin = [m for m in sandbox.telegram.messages(ADMIN_CHAT_ID) if m.from_bot]
+    assert "<b>*_[Christina Thomas" in admin[0].text
+
+
+async def test_a_double_tap_on_confirm_places_one_order(
+    sandbox: Sandbox, chat: Chat, bot_runner: BotRunner
+) -> None:
+    """Two taps on the same Confirm button: one order, one session, one notification."""
+    async with bot_runner():
+        await answer_up_to_phone(chat)
+        await chat.say("+18005000500", expect="e-mail")
+        await chat.say("guest@yourmail.com", expect="What would you like to order?")
+        await chat.tap(product_label(sandbox, 15), expect="How many")
+        summary = await chat.tap("1", expect="Please check your order")
+        sandbox.telegram.tap(CUSTOMER_ID, label="✅ Confirm", message_id=summary.message_id)
+        sandbox.telegram.tap(CUSTOMER_ID, label="✅ Confirm", message_id=summary.message_id)
+        await chat.expect("placed")
+        await sandbox.telegram.wait_for(
+            lambda: len(sandbox.telegram.calls_for(CUSTOMER_ID, "answerCallbackQuery")) >= 4
+        )
+    assert len(sandbox.oneentry.orders) == 1
+    assert len(sandbox.oneentry.sessions) == 1
+    assert len([m for m in sandbox.telegram.messages(ADMIN_CHAT_ID) if m.from_bot]) == 1
