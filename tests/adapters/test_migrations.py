@@ -1,0 +1,218 @@
+"""The Alembic migrations: up and down on seeded databases, from async code, against the models."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import shutil
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect
+
+from bot.ordering.model import Customer, Draft, Money, PlacedOrder, Step
+from db.engine import create_engine
+from db.migrate import (
+    MIGRATIONS_FOLDER,
+    SchemaDrift,
+    alembic_config,
+    check,
+    downgrade,
+    upgrade,
+    upgrade_async,
+    upgrade_connection,
+)
+from db.store import SqlStore
+
+APP_TABLES = {"drafts", "orders"}
+
+
+async def table_names(url: str) -> set[str]:
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as connection:
+            return set(await connection.run_sync(lambda sync: inspect(sync).get_table_names()))
+    finally:
+        await engine.dispose()
+
+
+async def seed(url: str) -> Draft:
+    """Store a finished draft with its order and an open draft; return the open one."""
+    store = SqlStore(create_engine(url))
+    try:
+        done = Draft(7_000_000_001, "seed-1", Customer(7_000_000_001, "Пётр"), Step.PLACING)
+        await store.save(done)
+        order = PlacedOrder(1, Money(Decimal("5.25"), "RUB"), "new", "New", None, None, None)
+        await store.record_order(done, order)
+        open_draft = Draft(2, "seed-2", Customer(2, "Zoë"), Step.EMAIL, name="Zoë")
+        await store.save(open_draft)
+        return open_draft
+    finally:
+        await store.close()
+
+
+async def load(url: str, chat_id: int) -> Draft | None:
+    store = SqlStore(create_engine(url))
+    try:
+        return await store.load(chat_id)
+    finally:
+        await store.close()
+
+
+async def test_the_stairway_up_down_up_works_on_a_seeded_database(database_url: str) -> None:
+    """head -> base -> each revision up, down and up again, with rows in the tables."""
+    upgrade(database_url)
+    await seed(database_url)
+    downgrade(database_url, "base")
+    assert await table_names(database_url) <= {"alembic_version"}
+
+    script = ScriptDirectory.from_config(alembic_config(database_url))
+    for revision in reversed(list(script.walk_revisions())):
+        upgrade(database_url, revision.revision)
+        downgrade(database_url, revision.down_revision or "base")  # type: ignore[arg-type]
+        upgrade(database_url, revision.revision)
+    assert await table_names(database_url) >= APP_TABLES
+    check(database_url)
+    open_draft = await seed(database_url)
+    assert await load(database_url, 2) == open_draft
+
+
+async def test_upgrade_async_works_inside_a_running_loop(database_url: str) -> None:
+    """Awaiting upgrade_async from async code builds the schema (no nested asyncio.run)."""
+    await upgrade_async(database_url)
+    assert await table_names(database_url) >= APP_TABLES
+
+
+async def test_the_blocking_upgrade_also_works_inside_a_running_loop(database_url: str) -> None:
+    """Calling the sync upgrade from a coroutine still migrates instead of raising."""
+    upgrade(database_url)
+    assert await table_names(database_url) >= APP_TABLES
+
+
+async def test_upgrading_on_a_held_connection_uses_that_connection(database_url: str) -> None:
+    """upgrade_connection migrates through the caller's own async connection."""
+    engine = create_engine(database_url)
+    try:
+        async with engine.begin() as connection:
+            await upgrade_connection(connection)
+    finally:
+        await engine.dispose()
+    assert await table_names(database_url) >= APP_TABLES
+    check(database_url)
+
+
+def test_the_models_match_the_migrations(migrated_url: str) -> None:
+    """The schema built by the migrations is exactly what db.tables describes."""
+    check(migrated_url)
+
+
+async def test_a_schema_that_differs_from_the_models_is_reported(migrated_url: str) -> None:
+    """The drift check fails when the database lacks something the models have."""
+    engine = create_engine(migrated_url)
+    try:
+        async with engine.begin() as connection:
+            await connection.exec_driver_sql("DROP INDEX ix_orders_chat_id")
+    finally:
+        await engine.dispose()
+    with pytest.raises(SchemaDrift, match="ix_orders_chat_id"):
+        check(migrated_url)
+
+
+async def test_every_constraint_in_the_migrated_schema_has_a_name(migrated_url: str) -> None:
+    """Primary keys, unique constraints and indexes carry the naming convention's names."""
+    engine = create_engine(migrated_url)
+    try:
+        async with engine.connect() as connection:
+            names = await connection.run_sync(
+                lambda sync: {
+                    table: (
+                        inspect(sync).get_pk_constraint(table)["name"],
+                        sorted(str(c["name"]) for c in inspect(sync).get_unique_constraints(table)),
+                        sorted(
+                            str(index["name"])
+                            for index in inspect(sync).get_indexes(table)
+                            # PostgreSQL also lists the indexes behind unique constraints.
+                            if "duplicates_constraint" not in index
+                        ),
+                    )
+                    for table in APP_TABLES
+                }
+            )
+    finally:
+        await engine.dispose()
+    assert names == {
+        "drafts": ("pk_drafts", ["uq_drafts_draft_id"], []),
+        "orders": (
+            "pk_orders",
+            ["uq_orders_draft_id", "uq_orders_oneentry_order_id"],
+            ["ix_orders_chat_id"],
+        ),
+    }
+
+
+BATCH_REVISION = """
+import sqlalchemy as sa
+from alembic import op
+
+revision = "9001"
+down_revision = "0001"
+
+
+def upgrade():
+    with op.batch_alter_table("drafts") as batch:
+        batch.add_column(sa.Column("customer_ref", sa.String(32), nullable=True))
+        batch.drop_constraint("uq_drafts_draft_id", type_="unique")
+        batch.create_unique_constraint("uq_drafts_user_id", ["user_id", "draft_id"])
+
+
+def downgrade():
+    with op.batch_alter_table("drafts") as batch:
+        batch.drop_constraint("uq_drafts_user_id", type_="unique")
+        batch.create_unique_constraint("uq_drafts_draft_id", ["draft_id"])
+        batch.drop_column("customer_ref")
+"""
+
+
+async def test_a_later_revision_can_alter_constraints_on_a_seeded_database(
+    database_url: str, tmp_path: Path
+) -> None:
+    """A batch revision that drops a named constraint and adds columns works on stored rows."""
+    folder = tmp_path / "migrations"
+    shutil.copytree(MIGRATIONS_FOLDER, folder, ignore=shutil.ignore_patterns("__pycache__"))
+    (folder / "versions" / "v9001_alter_drafts.py").write_text(BATCH_REVISION)
+    config = alembic_config(database_url)
+    config.set_main_option("script_location", str(folder))
+    await asyncio.to_thread(command.upgrade, config, "0001")
+    open_draft = await seed(database_url)
+
+    await asyncio.to_thread(command.upgrade, config, "head")
+    assert await load(database_url, 2) == open_draft
+    await asyncio.to_thread(command.downgrade, config, "0001")
+    assert await load(database_url, 2) == open_draft
+    check(database_url)
+
+
+async def test_migrations_run_from_any_working_folder(
+    sqlite_file_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The migrations are found next to the code, not relative to the working folder."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    await upgrade_async(sqlite_file_url)
+    assert await table_names(sqlite_file_url) >= APP_TABLES
+    assert list(elsewhere.iterdir()) == []
+
+
+def test_migrating_leaves_the_applications_logging_alone(sqlite_file_url: str) -> None:
+    """Alembic configures no logging: the app's loggers stay enabled, root handlers unchanged."""
+    app_logger = logging.getLogger("bot.ordering.service")
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    upgrade(sqlite_file_url)
+    check(sqlite_file_url)
+    assert not app_logger.disabled
+    assert root.handlers == handlers and root.level == level
