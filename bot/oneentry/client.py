@@ -439,22 +439,18 @@ class OneEntryClient:
 
     def _tokens_from(self, response: httpx.Response, path: str) -> _Tokens:
         data = self._json(response, "POST", path, safe=True)
+        return self._parse(_parse_tokens, data, "POST", path, safe=True)
 
-        def parse(d: object) -> _Tokens:
-            obj = as_object(d, "auth answer")
-            access, refresh = obj.get("accessToken"), obj.get("refreshToken")
-            if not isinstance(access, str) or not access:
-                raise WireError("accessToken is missing")
-            if not isinstance(refresh, str) or not refresh:
-                raise WireError("refreshToken is missing")
-            return _Tokens(access, refresh)
 
-        try:
-            return parse(data)
-        except WireError as exc:
-            raise OneEntryBadResponse(
-                f"unexpected answer: {exc}", maybe_applied=False, method="POST", path=path
-            ) from None
+def _parse_tokens(data: object) -> _Tokens:
+    # only the two tokens: newer APIs may leave out userIdentifier/authProviderIdentifier
+    obj = as_object(data, "auth answer")
+    access, refresh = obj.get("accessToken"), obj.get("refreshToken")
+    if not isinstance(access, str) or not access:
+        raise WireError("accessToken is missing")
+    if not isinstance(refresh, str) or not refresh:
+        raise WireError("refreshToken is missing")
+    return _Tokens(access, refresh)
 
 
 def _segment(value: str) -> str:

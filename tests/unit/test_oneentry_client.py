@@ -359,6 +359,27 @@ async def test_wrong_guest_credentials_raise_an_auth_error_without_refreshing(
     assert server.paths() == [f"POST {AUTH_PATH}"]
 
 
+async def test_a_sign_in_answer_without_tokens_is_a_bad_response(server: FakeOneEntry) -> None:
+    """Only the two tokens are required from the auth answer; missing ones fail cleanly."""
+
+    async def no_tokens(request: httpx.Request) -> httpx.Response:
+        server.requests.append(request)
+        return httpx.Response(200, json={"userIdentifier": LOGIN})
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(no_tokens)) as http:
+        client = OneEntryClient(
+            http,
+            project_url=PROJECT,
+            app_token=APP_TOKEN,
+            guest_login=LOGIN,
+            guest_password=PASSWORD,
+            fingerprint="fp",
+        )
+        with pytest.raises(OneEntryBadResponse, match="accessToken"):
+            await place(client)
+    assert server.paths() == [f"POST {AUTH_PATH}"]
+
+
 async def test_a_route_that_stays_401_after_renewal_fails_without_looping(
     client: OneEntryClient, server: FakeOneEntry
 ) -> None:
