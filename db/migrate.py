@@ -64,7 +64,7 @@ async def upgrade_connection(connection: AsyncConnection, revision: str = "head"
     """Migrate on a connection the caller already holds (the caller commits)."""
 
     def run(sync_connection: Connection) -> None:
-        config = alembic_config(str(connection.engine.url))
+        config = alembic_config(connection.engine.url.render_as_string(hide_password=False))
         config.attributes["connection"] = sync_connection
         command.upgrade(config, revision)
 
