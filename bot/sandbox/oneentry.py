@@ -279,8 +279,10 @@ class OneEntrySandbox:
 
     async def _ctl_order_status(self, request: Request) -> Response:
         body = await _json_object(request)
+        if not isinstance(body.get("statusIdentifier"), str):
+            return error_response(400, "statusIdentifier (a string) is required")
         try:
-            self.set_order_status(request.path_params["id"], str(body["statusIdentifier"]))
+            self.set_order_status(request.path_params["id"], body["statusIdentifier"])
         except KeyError as problem:
             return error_response(404, f"not found: {problem}")
         except ValueError as problem:
@@ -289,9 +291,11 @@ class OneEntrySandbox:
 
     async def _ctl_session_status(self, request: Request) -> Response:
         body = await _json_object(request)
+        if not isinstance(body.get("status"), str):
+            return error_response(400, "status (a string) is required")
+        url = body.get("paymentUrl")
         try:
-            status = str(body["status"])
-            self.set_session_status(request.path_params["id"], status, body.get("paymentUrl"))
+            self.set_session_status(request.path_params["id"], body["status"], url)
         except KeyError as problem:
             return error_response(404, f"not found: {problem}")
         return json_response({"ok": True})
@@ -299,11 +303,13 @@ class OneEntrySandbox:
     async def _ctl_price(self, request: Request) -> Response:
         body = await _json_object(request)
         try:
-            self.set_product_price(request.path_params["id"], Decimal(str(body["price"])))
+            price = Decimal(str(body["price"]))
+        except (KeyError, ArithmeticError):
+            return error_response(400, "price (a number) is required")
+        try:
+            self.set_product_price(request.path_params["id"], price)
         except KeyError as problem:
             return error_response(404, f"not found: {problem}")
-        except ArithmeticError as problem:
-            return error_response(400, f"bad price: {problem}")
         return json_response({"ok": True})
 
     async def _pay_page(self, request: Request) -> Response:

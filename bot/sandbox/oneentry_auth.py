@@ -112,9 +112,10 @@ class TokenStore:
 
     def user_for(self, authorization: str | None) -> str:
         """The user an `Authorization: Bearer` header stands for, or AuthError(401)."""
-        if not authorization or not authorization.startswith("Bearer "):
+        scheme, _, token = (authorization or "").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
             raise AuthError(401, "Unauthorized")
-        session = self._by_access.get(authorization.removeprefix("Bearer ").strip())
+        session = self._by_access.get(token.strip())
         if session is None or session.revoked:
             raise AuthError(401, "Unauthorized")
         if time.monotonic() >= session.access_expires_at:

@@ -698,3 +698,20 @@ async def test_over_loopback_a_slow_commit_times_out_and_control_routes_work() -
         recorded = (await http.get("/_sandbox/requests")).json()
         assert [r["route"] for r in recorded][-2:] == ["order", "orders"]
         assert set(recorded[0]) == {"method", "path", "route", "query", "json"}
+
+
+async def test_control_routes_refuse_bad_requests(guest: Guest) -> None:
+    """Control routes answer 400 for a missing field, 404 for an unknown order or session."""
+    http = guest.http
+    assert (await http.post("/_sandbox/orders/113/status", json={})).status_code == 400
+    missing = await http.post("/_sandbox/orders/999/status", json={"statusIdentifier": "x"})
+    assert missing.status_code == 404
+    assert (
+        await http.post("/_sandbox/sessions/999/status", json={"status": "paid"})
+    ).status_code == 404
+    assert (await http.post("/_sandbox/faults", json={"route": "nope"})).status_code == 400
+    assert (await http.post("/_sandbox/config", json={"localized": "sideways"})).status_code == 400
+    assert (
+        await http.post("/_sandbox/products/15/price", json={"price": "12.5"})
+    ).status_code == 200
+    assert guest.sandbox.orders == [] and guest.sandbox.localized == "keyed"
