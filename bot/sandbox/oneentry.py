@@ -61,7 +61,11 @@ class _Fault:
 
 
 class OneEntrySandbox:
-    """An in-memory OneEntry project. See the module docstring; `app` is the ASGI app."""
+    """An in-memory OneEntry project. See the module docstring; `app` is the ASGI app.
+
+    refresh_bound_to_device=False lets a refresh come from another fingerprint than the
+    sign-in's (only for clients that cannot keep one fingerprint, like the JS SDK on Node.js).
+    """
 
     def __init__(
         self,
@@ -69,6 +73,7 @@ class OneEntrySandbox:
         *,
         access_token_ttl: float = 3600.0,
         localized: Literal["keyed", "flat"] = "keyed",
+        refresh_bound_to_device: bool = True,
     ) -> None:
         data = dict(seed) if seed is not None else load_seed()
         self.app_token: str = data["appToken"]
@@ -77,6 +82,7 @@ class OneEntrySandbox:
         self._config = SandboxConfig(self.app_token, float(access_token_ttl), localized)
         self._store = ShopStore(data)
         self._tokens = TokenStore()
+        self._tokens.bind_to_device = refresh_bound_to_device
         self._api = ContentApi(
             self._store,
             self._tokens,

@@ -66,6 +66,10 @@ class TokenStore:
     """Issues, rotates and checks tokens; one live session per (user, fingerprint)."""
 
     def __init__(self) -> None:
+        # OneEntry binds a refresh token to the signing-in device. The JS SDK 1.0.149 on Node.js
+        # sends a different fingerprint from each of its modules, so its automatic refresh only
+        # works when this binding is switched off.
+        self.bind_to_device = True
         self._sessions: list[_Session] = []
         self._by_access: dict[str, _Session] = {}
         self._by_refresh: dict[str, _Session] = {}
@@ -95,13 +99,15 @@ class TokenStore:
             if refresh_token in self._spent_refresh:
                 raise AuthError(400, "Refresh token has already been used")
             raise AuthError(400, "Invalid refresh token")
-        if session.fingerprint != fingerprint:
+        if self.bind_to_device and session.fingerprint != fingerprint:
             raise AuthError(400, "Refresh token was issued to another device")
         return self._issue(session, ttl)
 
     def logout(self, refresh_token: str, fingerprint: str) -> None:
         session = self._by_refresh.get(refresh_token)
-        if session is None or session.revoked or session.fingerprint != fingerprint:
+        if session is None or session.revoked:
+            raise AuthError(400, "Invalid refresh token")
+        if self.bind_to_device and session.fingerprint != fingerprint:
             raise AuthError(400, "Invalid refresh token")
         self._revoke(session)
 

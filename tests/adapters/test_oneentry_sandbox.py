@@ -715,3 +715,15 @@ async def test_control_routes_refuse_bad_requests(guest: Guest) -> None:
         await http.post("/_sandbox/products/15/price", json={"price": "12.5"})
     ).status_code == 200
     assert guest.sandbox.orders == [] and guest.sandbox.localized == "keyed"
+
+
+async def test_device_binding_of_refresh_tokens_can_be_switched_off() -> None:
+    """With refresh_bound_to_device=False a refresh from another fingerprint is accepted."""
+    sandbox = OneEntrySandbox(refresh_bound_to_device=False)
+    transport = httpx.ASGITransport(app=sandbox.app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://oneentry.test") as http:
+        guest = Guest(http, sandbox)
+        await guest.sign_in()
+        other = guest.headers(bearer=False, fingerprint="UQ_other-module")
+        answer = await http.post(REFRESH, json={"refreshToken": guest.refresh}, headers=other)
+        assert answer.status_code == 200
