@@ -18,7 +18,7 @@ from bot.app import build_application, running
 from bot.logs import configure_logging
 from bot.sandbox.run import ADMIN_CHAT_ID, running_sandbox
 from bot.sandbox.telegram import TelegramEmulator
-from bot.settings import Settings
+from bot.settings import load_settings
 
 CUSTOMER_ID = 700000001
 CUSTOMER_NAME = "Christina"
@@ -132,7 +132,9 @@ async def run_demo(stdin: TextIO, stdout: TextIO) -> int:
         database = Path(folder) / "demo.db"
         async with running_sandbox() as box:
             env = {k.lower(): v for k, v in box.settings().items()}
-            settings = Settings(**env, database_url=f"sqlite+aiosqlite:///{database}")
+            settings = load_settings(
+                _env_file=None, **env, database_url=f"sqlite+aiosqlite:///{database}"
+            )
             configure_logging("WARNING", settings.secrets())
             terminal = Terminal(box.telegram, stdout)
             terminal.say("Offline demo: you are a customer chatting with the shop's bot.")

@@ -12,7 +12,7 @@ import pytest
 from bot.app import BotApp, build_application, running
 from bot.sandbox.run import Sandbox, running_sandbox
 from bot.sandbox.telegram import ChatMessage, TelegramEmulator
-from bot.settings import Settings
+from bot.settings import Settings, load_settings
 
 CUSTOMER_ID = 777000111
 
@@ -26,7 +26,7 @@ async def sandbox() -> AsyncIterator[Sandbox]:
 @pytest.fixture
 def settings(sandbox: Sandbox, tmp_path: Path) -> Settings:
     env = {key.lower(): value for key, value in sandbox.settings().items()}
-    return Settings(  # type: ignore[call-arg]
+    return load_settings(
         _env_file=None, **env, database_url=f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
     )
 
