@@ -9,6 +9,7 @@ Rules:
 - Buttons carry the draft id; a tap whose draft id or step does not match the draft is stale and
   changes nothing.
 - Placing an order leaves CONFIRM through PLACING; only OrderPlaced ends in DONE.
+- An edited message changes nothing: an open draft's customer is told to send a new message.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from bot.ordering.events import (
     ContactShared,
     Event,
     Help,
+    MessageEdited,
     NonText,
     OrderPlaced,
     PlacementFailed,
@@ -244,9 +246,13 @@ def step(draft: Draft | None, event: Event, rules: Rules) -> Outcome:
             return Outcome(draft, (Notice(NoticeKind.STALE_BUTTON), Notice(NoticeKind.NO_DRAFT)))
         if isinstance(event, Help):
             return Outcome(draft, (Notice(NoticeKind.HELP), Notice(NoticeKind.NO_DRAFT)))
+        if isinstance(event, MessageEdited):
+            return Outcome(draft)
         return Outcome(draft, (Notice(NoticeKind.NO_DRAFT),))
     if isinstance(event, Help):
         return Outcome(draft, (Notice(NoticeKind.HELP), current_screen(draft)))
+    if isinstance(event, MessageEdited):
+        return Outcome(draft, (Notice(NoticeKind.EDIT_IGNORED),))
     if isinstance(event, Cancel):
         if draft.step is Step.PLACING:
             return Outcome(draft, (Notice(NoticeKind.ALREADY_SUBMITTED),))

@@ -42,6 +42,11 @@ class NonText:
 
 
 @dataclass(frozen=True)
+class MessageEdited:
+    """The customer edited a message they had sent; an edit never answers a question."""
+
+
+@dataclass(frozen=True)
 class ProductChosen:
     draft_id: str
     product: Product | None  # None: the product no longer exists
@@ -91,6 +96,7 @@ Event = (
     | TextEntered
     | ContactShared
     | NonText
+    | MessageEdited
     | ProductChosen
     | QuantityChosen
     | AddMore

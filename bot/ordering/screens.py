@@ -32,6 +32,7 @@ class NoticeKind(enum.Enum):
     STALE_BUTTON = "stale_button"
     PLACING = "placing"
     ALREADY_SUBMITTED = "already_submitted"
+    EDIT_IGNORED = "edit_ignored"
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from bot.ordering.events import (
     ContactShared,
     Event,
     Help,
+    MessageEdited,
     NonText,
     QuantityChosen,
     Start,
@@ -43,6 +44,7 @@ log = logging.getLogger(__name__)
 _TOASTS = (NoticeKind.STALE_BUTTON, NoticeKind.ALREADY_SUBMITTED)
 
 PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+PRIVATE_EDIT = filters.ChatType.PRIVATE & filters.UpdateType.EDITED_MESSAGE
 
 
 class TelegramHandlers:
@@ -59,6 +61,7 @@ class TelegramHandlers:
             MessageHandler(PRIVATE & filters.COMMAND, self.on_help),
             MessageHandler(PRIVATE & filters.TEXT, self.on_text),
             MessageHandler(PRIVATE, self.on_non_text),
+            MessageHandler(PRIVATE_EDIT, self.on_edit),
             CallbackQueryHandler(self.on_button),
         ]
 
@@ -106,6 +109,9 @@ class TelegramHandlers:
 
     async def on_non_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await self._handle(update, context, NonText())
+
+    async def on_edit(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self._handle(update, context, MessageEdited())
 
     async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query

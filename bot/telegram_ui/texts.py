@@ -30,6 +30,10 @@ NOTICES: dict[NoticeKind, str] = {
     NoticeKind.STALE_BUTTON: "This menu is out of date.",
     NoticeKind.PLACING: "⏳ Placing your order…",
     NoticeKind.ALREADY_SUBMITTED: "Your order has already been submitted.",
+    NoticeKind.EDIT_IGNORED: (
+        "✏️ Edited messages don't change your order. Please send the corrected answer as a new "
+        "message."
+    ),
 }
 
 PROBLEMS: dict[Problem, str] = {

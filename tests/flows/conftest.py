@@ -1,11 +1,11 @@
-"""The real bot (python-telegram-bot Application, SQL store, OneEntry client) against both emulators."""
+"""The real bot (PTB Application, SQL store, OneEntry client) against both emulators."""
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
-from typing import AsyncContextManager
 
 import pytest
 
@@ -31,7 +31,7 @@ def settings(sandbox: Sandbox, tmp_path: Path) -> Settings:
     )
 
 
-BotRunner = Callable[[], AsyncContextManager[BotApp]]
+BotRunner = Callable[[], AbstractAsyncContextManager[BotApp]]
 
 
 @pytest.fixture
@@ -64,13 +64,13 @@ class Chat:
         messages = self.telegram.messages(self.user_id)
         self._mark = max((m.message_id for m in messages), default=0)
 
-    async def expect(self, fragment: str, timeout: float = 10.0) -> ChatMessage:
+    async def expect(self, fragment: str, seconds: float = 10.0) -> ChatMessage:
         """The first bot message after the customer's last action that contains `fragment`."""
 
         def found() -> bool:
             return any(fragment in m.text for m in self._since_mark())
 
-        await self.telegram.wait_for(found, timeout)
+        await self.telegram.wait_for(found, seconds)
         return next(m for m in self._since_mark() if fragment in m.text)
 
     async def say(self, text: str, expect: str) -> ChatMessage:

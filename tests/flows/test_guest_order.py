@@ -61,7 +61,7 @@ def assert_the_reference_order_was_placed_once(sandbox: Sandbox, chat: Chat) -> 
 async def test_a_customer_places_the_reference_order_typing_the_phone(
     sandbox: Sandbox, chat: Chat, bot_runner: BotRunner
 ) -> None:
-    """Typed phone: one order with the seed's form data, one session, the customer and admins told."""
+    """Typed phone: one order with the seed's form data, one session, customer and admins told."""
     async with bot_runner():
         await answer_up_to_phone(chat)
         await chat.say("+1 800 500 0500", expect="e-mail")

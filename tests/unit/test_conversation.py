@@ -17,6 +17,7 @@ from bot.ordering.events import (
     ContactShared,
     Event,
     Help,
+    MessageEdited,
     NonText,
     OrderPlaced,
     PlacementFailed,
@@ -298,3 +299,15 @@ def test_every_pair_outside_the_table_leaves_the_draft_unchanged() -> None:
             if (current, type(event)) in TRANSITIONS or not draft.is_open:
                 continue
             assert step(draft, event, RULES).draft == draft
+
+
+def test_an_edited_message_never_answers_a_question() -> None:
+    """At every open step an edit leaves the draft as it was and says how to correct an answer."""
+    for current in Step:
+        draft = at(current, pending=CUP)
+        outcome = step(draft, MessageEdited(), RULES)
+        assert outcome.draft == draft and outcome.effects == ()
+        if draft.is_open:
+            assert outcome.screens == (Notice(NoticeKind.EDIT_IGNORED),)
+        else:
+            assert outcome.screens == ()
