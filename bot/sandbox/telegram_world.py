@@ -302,6 +302,16 @@ class World:
             self.remember_chat(payload["chat"])
             if "message_id" in payload and "date" in payload:
                 self.store_message(int(payload["chat"]["id"]), copy.deepcopy(payload))
+            if isinstance(payload.get("migrate_to_chat_id"), int):
+                self.migrated[int(payload["chat"]["id"])] = payload["migrate_to_chat_id"]
+        elif kind == "callback_query" and "id" in payload:
+            # a replayed query can be answered like one made by tap()
+            message = payload.get("message")
+            chat = message.get("chat") if isinstance(message, dict) else None
+            if isinstance(chat, dict):
+                self.remember_chat(chat)
+            chat_id = int(chat["id"]) if isinstance(chat, dict) else None
+            self.callback_queries.setdefault(str(payload["id"]), CallbackQueryRecord(chat_id))
         elif kind == "my_chat_member" and isinstance(payload.get("chat"), dict):
             chat_id = int(payload["chat"]["id"])
             status = payload.get("new_chat_member", {}).get("status")
