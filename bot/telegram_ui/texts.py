@@ -99,4 +99,7 @@ def payment_status(status: str | None) -> str:
         return "not started"
     return PAYMENT_STATUSES.get(status.lower(), status)
 
-SOMETHING_WENT_WRONG = "😕 Sorry, something went wrong on my side. Your answers are saved; please try again."
+
+SOMETHING_WENT_WRONG = (
+    "😕 Sorry, something went wrong on my side. Your answers are saved; please try again."
+)
