@@ -1,6 +1,9 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# the official OneEntry JS SDK, for the sandbox's conformance tests (needs Node.js 20+ and npm)
+SDK_DIR := tests/conformance/oneentry_sdk
+SDK_STAMP := $(SDK_DIR)/node_modules/.installed
 
 .PHONY: test demo check lint types run sandbox clean
 
@@ -10,7 +13,12 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-test: $(STAMP)
+$(SDK_STAMP): $(SDK_DIR)/package.json $(SDK_DIR)/package-lock.json
+	@command -v npm >/dev/null || { echo "npm not found: make test needs Node.js 20+ and npm" >&2; exit 1; }
+	cd $(SDK_DIR) && npm ci --no-audit --no-fund
+	touch $(SDK_STAMP)
+
+test: $(STAMP) $(SDK_STAMP)
 	$(PY) -m pytest
 
 demo: $(STAMP)
@@ -32,4 +40,4 @@ types: $(STAMP)
 check: lint types test
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache $(SDK_DIR)/node_modules
