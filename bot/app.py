@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Any, TypeAlias
 
 import httpx
@@ -15,14 +15,16 @@ from telegram.ext import AIORateLimiter, Application, ContextTypes
 from bot.contact_rules import ContactRules
 from bot.oneentry.client import OneEntryClient, default_timeout
 from bot.oneentry.shop import OneEntryShop
-from bot.ordering.service import OrderingService
+from bot.ordering.placement import Placer, RetryPolicy, utc_now
+from bot.ordering.service import OrderingService, PlacementWorker
 from bot.settings import Settings
 from bot.telegram_ui import texts
-from bot.telegram_ui.admin import TelegramAdminNotifier
+from bot.telegram_ui.courier import TelegramCourier
 from bot.telegram_ui.handlers import TelegramHandlers
 from bot.telegram_ui.updates import PerChatUpdateProcessor
 from db.engine import create_engine
 from db.migrate import upgrade_async
+from db.outbox import SqlOutbox
 from db.store import SqlStore
 
 log = logging.getLogger(__name__)
@@ -71,21 +73,53 @@ def build_application(settings: Settings) -> BotApp:
             form_marker=settings.order_form_marker,
             payment_account=settings.payment_account,
             lang=settings.oneentry_lang,
+            reference_marker=settings.order_reference_marker,
         )
-        service = OrderingService(
-            SqlStore(engine),
-            shop,
-            TelegramAdminNotifier(app.bot, settings.admin_chat_id),
-            ContactRules(settings.phone_region),
+        store = SqlStore(engine)
+        rules = ContactRules(settings.phone_region)
+        policy = RetryPolicy(
+            base=settings.retry_base_seconds,
+            cap=settings.retry_max_seconds,
+            give_up_after=settings.placement_give_up_minutes * 60,
         )
-        app.add_handlers(TelegramHandlers(service, settings.shop_currency).handlers())
+        placer = Placer(store, shop, rules, policy)
+        courier = TelegramCourier(
+            app.bot, SqlOutbox(engine), settings.admin_chat_id, settings.shop_currency, utc_now
+        )
+        await courier.start()
+        service = OrderingService(store, store, shop, placer, courier, rules)
+        worker = PlacementWorker(store, placer, courier)
+        resumed = await worker.resume()
+        if resumed:
+            log.info("resuming %d placement(s) left in flight", resumed)
+        handlers = TelegramHandlers(service, courier, settings.shop_currency)
+        app.add_handlers(handlers.handlers())
         app.add_error_handler(on_error)
         await app.bot.set_my_commands([BotCommand(c, d) for c, d in texts.BOT_COMMANDS])
+        assert app.job_queue is not None, "python-telegram-bot[job-queue] is a dependency"
+        app.job_queue.run_repeating(
+            _run_worker(worker),
+            interval=settings.worker_interval_seconds,
+            first=0,
+            name="placements",
+        )
 
     async def post_shutdown(app: BotApp) -> None:
         await resources.aclose()
 
     return builder.post_init(post_init).post_shutdown(post_shutdown).build()
+
+
+def _run_worker(
+    worker: PlacementWorker,
+) -> Callable[[ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]:
+    async def run(context: ContextTypes.DEFAULT_TYPE) -> None:
+        try:
+            await worker.run_once()
+        except Exception:  # the next run tries again; nothing is lost in between
+            log.exception("the placement worker failed")
+
+    return run
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

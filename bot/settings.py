@@ -28,6 +28,12 @@ class Settings(BaseSettings):
     shop_currency: str = Field(default="USD", min_length=1, max_length=8)
     phone_region: str = Field(default="US", pattern=r"^[A-Z]{2}$")
     log_level: str = Field(default="INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")
+    # the order form's field that carries the bot's reference of an order, if the shop added it
+    order_reference_marker: str = "order_reference"
+    retry_base_seconds: float = Field(default=2.0, gt=0)
+    retry_max_seconds: float = Field(default=300.0, gt=0)
+    placement_give_up_minutes: float = Field(default=60.0, gt=0)
+    worker_interval_seconds: float = Field(default=5.0, gt=0)
 
     @field_validator("telegram_bot_token")
     @classmethod

@@ -1,13 +1,36 @@
-"""Rows <-> domain objects: the one place that knows how drafts and orders sit in tables."""
+"""Rows <-> domain objects: the one place that knows how domain values sit in tables."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from bot.ordering.model import CartLine, Customer, Draft, Money, PlacedOrder, Product, Step
-from db.tables import DraftRow, OrderRow
+from bot.ordering.model import (
+    CartLine,
+    Customer,
+    Draft,
+    Money,
+    PlacedOrder,
+    Placement,
+    PlacementState,
+    Product,
+    Step,
+)
+from bot.ordering.screens import (
+    AdminOrderFailed,
+    AdminOrderPlaced,
+    AdminScreen,
+    Notice,
+    NoticeKind,
+    OrderConfirmed,
+    Problem,
+    Screen,
+    Summary,
+)
+from db.tables import DraftRow, OrderRow, PlacementRow
 
 log = logging.getLogger(__name__)
 
@@ -31,22 +54,43 @@ def draft_values(draft: Draft) -> dict[str, Any]:
 
 
 def draft_from_row(row: DraftRow) -> Draft:
+    return draft_from_values({name: getattr(row, name) for name in _DRAFT_FIELDS})
+
+
+def draft_from_values(values: Mapping[str, Any]) -> Draft:
+    """The draft of `draft_values()` output, read back from a row or from JSON."""
     return Draft(
-        chat_id=row.chat_id,
-        draft_id=row.draft_id,
+        chat_id=int(values["chat_id"]),
+        draft_id=str(values["draft_id"]),
         customer=Customer(
-            user_id=row.user_id,
-            first_name=row.first_name,
-            username=row.username,
-            language=row.language,
+            user_id=int(values["user_id"]),
+            first_name=str(values["first_name"]),
+            username=values["username"],
+            language=values["language"],
         ),
-        step=_step(row.step, row.chat_id),
-        name=row.name,
-        phone=row.phone,
-        email=row.email,
-        lines=lines_from_json(row.lines),
-        pending=None if row.pending is None else _product_from_json(row.pending),
+        step=_step(str(values["step"]), int(values["chat_id"])),
+        name=values["name"],
+        phone=values["phone"],
+        email=values["email"],
+        lines=lines_from_json(values["lines"]),
+        pending=None if values["pending"] is None else _product_from_json(values["pending"]),
     )
+
+
+_DRAFT_FIELDS = (
+    "chat_id",
+    "draft_id",
+    "user_id",
+    "first_name",
+    "username",
+    "language",
+    "step",
+    "name",
+    "phone",
+    "email",
+    "lines",
+    "pending",
+)
 
 
 def order_values(draft: Draft, order: PlacedOrder) -> dict[str, Any]:
@@ -81,6 +125,96 @@ def order_from_row(row: OrderRow) -> PlacedOrder:
         payment_url=row.payment_url,
         lines=lines_from_json(row.lines),
     )
+
+
+def order_to_json(order: PlacedOrder) -> dict[str, Any]:
+    return {
+        "order_id": order.order_id,
+        "total": str(order.total.amount),
+        "currency": order.total.currency,
+        "status_id": order.status_id,
+        "status_title": order.status_title,
+        "payment_session_id": order.payment_session_id,
+        "payment_status": order.payment_status,
+        "payment_url": order.payment_url,
+        "lines": lines_to_json(order.lines),
+    }
+
+
+def order_from_json(item: Mapping[str, Any]) -> PlacedOrder:
+    return PlacedOrder(
+        order_id=int(item["order_id"]),
+        total=Money(Decimal(str(item["total"])), str(item["currency"])),
+        status_id=str(item["status_id"]),
+        status_title=str(item["status_title"]),
+        payment_session_id=item["payment_session_id"],
+        payment_status=item["payment_status"],
+        payment_url=item["payment_url"],
+        lines=lines_from_json(item["lines"]),
+    )
+
+
+def placement_from_row(row: PlacementRow) -> Placement:
+    return Placement(
+        draft=draft_from_values(row.draft),
+        state=PlacementState(row.state),
+        created_at=utc(row.created_at),
+        attempts=row.attempts,
+        uncertain=row.uncertain,
+        order=None if row.placed_order is None else order_from_json(row.placed_order),
+        last_error=row.last_error,
+    )
+
+
+def screen_to_json(screen: Screen | AdminScreen) -> dict[str, Any]:
+    """A screen owed by the outbox, as JSON; only the kinds placements send are kept."""
+    if isinstance(screen, OrderConfirmed):
+        return {"kind": "order_confirmed", "order": order_to_json(screen.order)}
+    if isinstance(screen, Summary):
+        return {
+            "kind": "summary",
+            "draft": draft_values(screen.draft),
+            "problem": None if screen.problem is None else screen.problem.value,
+            "detail": screen.detail,
+        }
+    if isinstance(screen, Notice):
+        return {"kind": "notice", "notice": screen.kind.value}
+    if isinstance(screen, AdminOrderPlaced):
+        return {
+            "kind": "admin_order_placed",
+            "draft": draft_values(screen.draft),
+            "order": order_to_json(screen.order),
+        }
+    if isinstance(screen, AdminOrderFailed):
+        return {
+            "kind": "admin_order_failed",
+            "draft": draft_values(screen.draft),
+            "problem": screen.problem.value,
+            "detail": screen.detail,
+        }
+    raise TypeError(f"the outbox does not keep {type(screen).__name__} screens")
+
+
+def screen_from_json(item: Mapping[str, Any]) -> Screen | AdminScreen:
+    kind = item["kind"]
+    if kind == "order_confirmed":
+        return OrderConfirmed(order_from_json(item["order"]))
+    if kind == "summary":
+        problem = None if item["problem"] is None else Problem(item["problem"])
+        return Summary(draft_from_values(item["draft"]), problem, str(item["detail"]))
+    if kind == "notice":
+        return Notice(NoticeKind(item["notice"]))
+    if kind == "admin_order_placed":
+        return AdminOrderPlaced(draft_from_values(item["draft"]), order_from_json(item["order"]))
+    if kind == "admin_order_failed":
+        draft = draft_from_values(item["draft"])
+        return AdminOrderFailed(draft, Problem(item["problem"]), str(item["detail"]))
+    raise ValueError(f"unknown outbox screen kind {kind!r}")
+
+
+def utc(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes; every stored time is UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def lines_to_json(lines: tuple[CartLine, ...]) -> list[dict[str, Any]]:

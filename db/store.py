@@ -1,88 +1,66 @@
-"""The draft and order store on SQLAlchemy: implements the ordering service's DraftStore."""
+"""The draft store on SQLAlchemy: drafts, their placements and the orders placed from them.
+
+Implements the ordering service's DraftStore and PlacementStore. A placement's every step is
+one transaction, and the messages it owes are written to the outbox in the same transaction.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Any, cast
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import CursorResult, select, update
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from bot.ordering.model import Draft, PlacedOrder, Step
-from db.engine import WRITE_INTENT
-from db.mapping import draft_from_row, draft_values, order_from_row, order_values
-from db.tables import DraftRow, OrderRow
+from bot.ordering.model import Draft, PlacedOrder, Placement, PlacementState, Step
+from bot.ordering.screens import Outgoing
+from db.mapping import (
+    draft_from_row,
+    draft_values,
+    order_from_row,
+    order_to_json,
+    order_values,
+    placement_from_row,
+    screen_to_json,
+)
+from db.sessions import Sessions, execute_counted, now
+from db.tables import DraftRow, OrderRow, OutboxRow, PlacementRow
+
+IN_FLIGHT = (PlacementState.QUEUED.value, PlacementState.CREATED.value)
+_ERROR_LIMIT = 1000  # characters of an error message kept with a placement
 
 
 class SqlStore:
-    """Drafts (one per chat) and placed orders, on an engine whose schema Alembic has built."""
+    """Drafts (one per chat), placements and placed orders, on an engine Alembic has built."""
 
     def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
-        self._dialect = engine.dialect.name
-        self._readers = async_sessionmaker(engine, expire_on_commit=False)
-        self._writers = async_sessionmaker(
-            engine.execution_options(**WRITE_INTENT), expire_on_commit=False
-        )
+        self._db = Sessions(engine)
+
+    # --- drafts --------------------------------------------------------------------------
 
     async def load(self, chat_id: int) -> Draft | None:
-        async with self._readers.begin() as session:
+        async with self._db.read.begin() as session:
             row = await session.get(DraftRow, chat_id)
             return None if row is None else draft_from_row(row)
 
     async def save(self, draft: Draft) -> None:
         """Insert or replace the chat's draft; every save raises its revision by one."""
-        now = _now()
+        moment = now()
         values = draft_values(draft)
-        insert = self._insert(DraftRow).values(**values, revision=1, created_at=now, updated_at=now)
+        insert = self._db.insert(DraftRow).values(
+            **values, revision=1, created_at=moment, updated_at=moment
+        )
         upsert = insert.on_conflict_do_update(
             index_elements=[DraftRow.chat_id],
-            set_={**values, "revision": DraftRow.revision + 1, "updated_at": now},
+            set_={**values, "revision": DraftRow.revision + 1, "updated_at": moment},
         )
-        async with self._writers.begin() as session:
+        async with self._db.write.begin() as session:
             await session.execute(upsert)
-
-    async def claim_for_placement(self, chat_id: int, draft_id: str) -> bool:
-        """One UPDATE guarded by the step: among concurrent callers only one matches a row."""
-        claim = (
-            update(DraftRow)
-            .where(
-                DraftRow.chat_id == chat_id,
-                DraftRow.draft_id == draft_id,
-                DraftRow.step == Step.CONFIRM.value,
-            )
-            .values(step=Step.PLACING.value, **_touched())
-            .execution_options(synchronize_session=False)
-        )
-        async with self._writers.begin() as session:
-            result = await _execute_counted(session, claim)
-            return result.rowcount == 1
-
-    async def record_order(self, draft: Draft, order: PlacedOrder) -> None:
-        """Keep the order and mark the draft DONE together; a second call changes nothing."""
-        keep = (
-            self._insert(OrderRow)
-            .values(**order_values(draft, order), created_at=_now())
-            .on_conflict_do_nothing(index_elements=[OrderRow.draft_id])
-        )
-        finish = (
-            update(DraftRow)
-            .where(
-                DraftRow.chat_id == draft.chat_id,
-                DraftRow.draft_id == draft.draft_id,
-                DraftRow.step != Step.DONE.value,
-            )
-            .values(step=Step.DONE.value, **_touched())
-            .execution_options(synchronize_session=False)
-        )
-        async with self._writers.begin() as session:
-            await session.execute(keep)
-            await session.execute(finish)
 
     async def order_for_draft(self, draft_id: str) -> PlacedOrder | None:
         query = select(OrderRow).where(OrderRow.draft_id == draft_id)
-        async with self._readers.begin() as session:
+        async with self._db.read.begin() as session:
             row = await session.scalar(query)
             return None if row is None else order_from_row(row)
 
@@ -93,31 +71,177 @@ class SqlStore:
             .where(OrderRow.chat_id == chat_id)
             .order_by(OrderRow.created_at.desc(), OrderRow.id.desc())
         )
-        async with self._readers.begin() as session:
+        async with self._db.read.begin() as session:
             rows = await session.scalars(query)
             return [order_from_row(row) for row in rows]
 
+    # --- placements ----------------------------------------------------------------------
+
+    async def begin_placement(self, placement: Placement, lease_until: datetime) -> bool:
+        """One UPDATE guarded by the step: among concurrent callers only one matches a row."""
+        draft = placement.draft
+        claim = _set_step(draft, Step.PLACING, only_from=Step.CONFIRM)
+        values = {
+            "chat_id": draft.chat_id,
+            "state": PlacementState.QUEUED.value,
+            "draft": draft_values(draft),
+            "placed_order": None,
+            "attempts": 0,
+            "uncertain": False,
+            "next_attempt_at": lease_until,
+            "last_error": "",
+            "created_at": placement.created_at,
+            "updated_at": now(),
+        }
+        # A failed placement of the same draft (tried again from its summary) starts over.
+        record = (
+            self._db.insert(PlacementRow)
+            .values(draft_id=draft.draft_id, **values)
+            .on_conflict_do_update(index_elements=[PlacementRow.draft_id], set_=values)
+        )
+        async with self._db.write.begin() as session:
+            if (await execute_counted(session, claim)).rowcount != 1:
+                return False
+            await session.execute(record)
+        return True
+
+    async def mark_sending(self, draft_id: str) -> None:
+        await self._update_placement(draft_id, uncertain=True)
+
+    async def order_created(self, draft_id: str, order: PlacedOrder) -> None:
+        await self._update_placement(
+            draft_id,
+            state=PlacementState.CREATED.value,
+            placed_order=order_to_json(order),
+            uncertain=False,
+        )
+
+    async def retry_later(
+        self, draft_id: str, *, attempts: int, uncertain: bool, error: str, at: datetime
+    ) -> None:
+        await self._update_placement(
+            draft_id,
+            attempts=attempts,
+            uncertain=uncertain,
+            last_error=error[:_ERROR_LIMIT],
+            next_attempt_at=at,
+        )
+
+    async def complete(
+        self, placement: Placement, order: PlacedOrder, messages: Sequence[Outgoing]
+    ) -> None:
+        """Order row, DONE draft, PLACED placement and outbox messages, all or nothing."""
+        draft = placement.draft
+        keep = (
+            self._db.insert(OrderRow)
+            .values(**order_values(draft, order), created_at=now())
+            .on_conflict_do_nothing(index_elements=[OrderRow.draft_id])
+        )
+        async with self._db.write.begin() as session:
+            await session.execute(keep)
+            await session.execute(_set_step(draft, Step.DONE, only_from=Step.PLACING))
+            await session.execute(
+                _placement_update(
+                    draft.draft_id,
+                    state=PlacementState.PLACED.value,
+                    placed_order=order_to_json(order),
+                    uncertain=False,
+                )
+            )
+            await self._queue(session, draft.draft_id, messages)
+
+    async def give_up(self, placement: Placement, messages: Sequence[Outgoing]) -> None:
+        draft = placement.draft
+        async with self._db.write.begin() as session:
+            await session.execute(
+                _placement_update(draft.draft_id, state=PlacementState.FAILED.value)
+            )
+            await session.execute(_set_step(draft, Step.CONFIRM, only_from=Step.PLACING))
+            await self._queue(session, draft.draft_id, messages)
+
+    async def take_due(self, now: datetime, lease_until: datetime, limit: int) -> list[Placement]:
+        due = (
+            select(PlacementRow.draft_id)
+            .where(PlacementRow.state.in_(IN_FLIGHT), PlacementRow.next_attempt_at <= now)
+            .order_by(PlacementRow.next_attempt_at)
+            .limit(limit)
+        )
+        taken: list[Placement] = []
+        async with self._db.write.begin() as session:
+            for draft_id in list(await session.scalars(due)):
+                # leased only if nobody else took it meanwhile
+                lease = _placement_update(draft_id, next_attempt_at=lease_until).where(
+                    PlacementRow.next_attempt_at <= now, PlacementRow.state.in_(IN_FLIGHT)
+                )
+                if (await execute_counted(session, lease)).rowcount == 1:
+                    row = await session.get(PlacementRow, draft_id)
+                    assert row is not None
+                    taken.append(placement_from_row(row))
+        return taken
+
+    async def release_leases(self, now: datetime) -> int:
+        release = (
+            update(PlacementRow)
+            .where(PlacementRow.state.in_(IN_FLIGHT))
+            .values(next_attempt_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        async with self._db.write.begin() as session:
+            return (await execute_counted(session, release)).rowcount
+
+    async def placement(self, draft_id: str) -> Placement | None:
+        async with self._db.read.begin() as session:
+            row = await session.get(PlacementRow, draft_id)
+            return None if row is None else placement_from_row(row)
+
     async def close(self) -> None:
         """Release the engine's connections (the store owns the engine it was given)."""
-        await self._engine.dispose()
+        await self._db.engine.dispose()
 
-    def _insert(self, table: type[DraftRow] | type[OrderRow]) -> sqlite.Insert | postgresql.Insert:
-        # ON CONFLICT is spelled the same on both backends, but each dialect has its own construct.
-        if self._dialect == "postgresql":
-            return postgresql.insert(table)
-        if self._dialect == "sqlite":
-            return sqlite.insert(table)
-        raise NotImplementedError(f"unsupported database: {self._dialect}")
+    async def _update_placement(self, draft_id: str, **values: Any) -> None:
+        async with self._db.write.begin() as session:
+            await session.execute(_placement_update(draft_id, **values))
+
+    async def _queue(
+        self, session: AsyncSession, draft_id: str, messages: Sequence[Outgoing]
+    ) -> None:
+        moment = now()
+        for message in messages:
+            await session.execute(
+                self._db.insert(OutboxRow)
+                .values(
+                    key=message.key,
+                    draft_id=draft_id,
+                    chat_id=message.chat_id,
+                    screen=screen_to_json(message.screen),
+                    state="pending",
+                    attempts=0,
+                    next_attempt_at=moment,
+                    last_error="",
+                    created_at=moment,
+                    sent_at=None,
+                )
+                .on_conflict_do_nothing(index_elements=[OutboxRow.key])
+            )
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
+def _set_step(draft: Draft, step: Step, *, only_from: Step) -> Any:
+    return (
+        update(DraftRow)
+        .where(
+            DraftRow.chat_id == draft.chat_id,
+            DraftRow.draft_id == draft.draft_id,
+            DraftRow.step == only_from.value,
+        )
+        .values(step=step.value, revision=DraftRow.revision + 1, updated_at=now())
+        .execution_options(synchronize_session=False)
+    )
 
 
-def _touched() -> dict[str, Any]:
-    return {"revision": DraftRow.revision + 1, "updated_at": _now()}
-
-
-async def _execute_counted(session: AsyncSession, statement: Any) -> CursorResult[Any]:
-    # UPDATE statements return a cursor result, which carries the matched row count.
-    return cast(CursorResult[Any], await session.execute(statement))
+def _placement_update(draft_id: str, **values: Any) -> Any:
+    return (
+        update(PlacementRow)
+        .where(PlacementRow.draft_id == draft_id)
+        .values(**values, updated_at=now())
+        .execution_options(synchronize_session=False)
+    )

@@ -1,11 +1,11 @@
-"""The database tables: one draft per chat, and the orders placed from drafts."""
+"""The database tables: drafts, their placements and orders, the outbox, learnt settings."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, Integer, MetaData, String, Text, func
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Integer, MetaData, String, Text, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 # Every constraint gets a predictable name, so SQLite batch migrations can find and alter it.
@@ -69,3 +69,59 @@ class OrderRow(Base):
     phone: Mapped[str | None] = mapped_column(String(64))
     email: Mapped[str | None] = mapped_column(String(320))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class PlacementRow(Base):
+    """A confirmed draft on its way to OneEntry (see bot.ordering.placement for the rules)."""
+
+    __tablename__ = "placements"
+
+    draft_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    state: Mapped[str] = mapped_column(String(16))
+    # The draft as confirmed: the drafts row may be replaced by the chat's next draft.
+    draft: Mapped[dict[str, Any]] = mapped_column(JSON)
+    placed_order: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    attempts: Mapped[int] = mapped_column(Integer)
+    uncertain: Mapped[bool] = mapped_column(Boolean)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    last_error: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class OutboxRow(Base):
+    """A message owed to a chat (NULL chat_id: the admin group), kept until it is delivered."""
+
+    __tablename__ = "outbox"
+
+    key: Mapped[str] = mapped_column(String(160), primary_key=True)
+    draft_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    screen: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # pending -> sent | dropped (the chat can never receive it)
+    state: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    last_error: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class BotSettingRow(Base):
+    """Settings the bot learns while it runs, e.g. the admin group's id after a migration."""
+
+    __tablename__ = "bot_settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class UnreachableChatRow(Base):
+    """A chat that cannot receive messages (the customer blocked the bot, the user is gone)."""
+
+    __tablename__ = "unreachable_chats"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    reason: Mapped[str] = mapped_column(Text)
+    since: Mapped[datetime] = mapped_column(DateTime(timezone=True))

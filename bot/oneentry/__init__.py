@@ -9,7 +9,7 @@ from bot.oneentry.errors import (
     OneEntryRejected,
     OneEntryUnavailable,
 )
-from bot.oneentry.shop import OneEntryShop, OrderMaybePlaced
+from bot.oneentry.shop import OneEntryShop
 
 __all__ = [
     "OneEntryAuthError",
@@ -20,6 +20,5 @@ __all__ = [
     "OneEntryRejected",
     "OneEntryShop",
     "OneEntryUnavailable",
-    "OrderMaybePlaced",
     "default_timeout",
 ]

@@ -187,8 +187,7 @@ def _placed(draft: Draft, event: Event, rules: Rules) -> Outcome:
 def _failed(draft: Draft, event: Event, rules: Rules) -> Outcome:
     assert isinstance(event, PlacementFailed)
     back = dataclasses.replace(draft, step=Step.CONFIRM)
-    problem = Problem.SHOP_UNAVAILABLE if event.retryable else Problem.ORDER_REJECTED
-    return Outcome(back, (Summary(back, problem, detail=event.detail),))
+    return Outcome(back, (Summary(back, event.problem, detail=event.detail),))
 
 
 def _cancel_tapped(draft: Draft, event: Event, rules: Rules) -> Outcome:

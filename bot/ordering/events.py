@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.ordering.model import Customer, PlacedOrder, Product
+from bot.ordering.screens import Problem
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,7 @@ class OrderPlaced:
 
 @dataclass(frozen=True)
 class PlacementFailed:
-    retryable: bool
+    problem: Problem  # ORDER_REJECTED, or PLACEMENT_GAVE_UP when the shop stayed unreachable
     detail: str = ""
 
 

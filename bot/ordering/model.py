@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 
 
@@ -95,3 +96,42 @@ class PlacedOrder:
     payment_status: str | None
     payment_url: str | None
     lines: tuple[CartLine, ...] = field(default=())
+
+
+class PlacementState(enum.StrEnum):
+    """How far placing a confirmed draft has come; stored as its value."""
+
+    QUEUED = "queued"  # the confirmation is recorded; OneEntry may not have the order yet
+    CREATED = "created"  # OneEntry has the order; its payment session may still be missing
+    PLACED = "placed"  # order and session recorded, the customer and admins notified
+    FAILED = "failed"  # refused by the shop, or given up; the draft is back at its summary
+
+    @property
+    def in_flight(self) -> bool:
+        return self in (PlacementState.QUEUED, PlacementState.CREATED)
+
+
+@dataclass(frozen=True)
+class Placement:
+    """A confirmed draft on its way to OneEntry; survives restarts until PLACED or FAILED.
+
+    `uncertain` is True while a request may have reached OneEntry without its answer reaching
+    us (a timeout, a 5xx, a crash in between): the next attempt looks the order (or session)
+    up before it sends anything again.
+    """
+
+    draft: Draft
+    state: PlacementState
+    created_at: datetime
+    attempts: int = 0
+    uncertain: bool = False
+    order: PlacedOrder | None = None
+    last_error: str = ""
+
+    @property
+    def draft_id(self) -> str:
+        return self.draft.draft_id
+
+    @property
+    def chat_id(self) -> int:
+        return self.draft.chat_id

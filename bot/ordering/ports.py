@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
-from bot.ordering.model import Draft, OrderRequest, PlacedOrder, Product
+from bot.ordering.model import Draft, OrderRequest, PlacedOrder, Placement, Product
+from bot.ordering.screens import Outgoing
 
 
 class ShopUnavailable(Exception):
     """The shop backend could not be reached or failed; the request may be retried."""
+
+
+class OutcomeUnknown(ShopUnavailable):
+    """A request that creates something got no answer but may have been applied.
+
+    Never resend it blindly: look up what exists first.
+    """
 
 
 class OrderRejected(Exception):
@@ -23,14 +33,44 @@ class DraftStore(Protocol):
     async def save(self, draft: Draft) -> None:
         """Insert or replace the chat's draft."""
 
-    async def claim_for_placement(self, chat_id: int, draft_id: str) -> bool:
-        """Atomically move the draft from CONFIRM to PLACING; True for the one caller that won."""
-
-    async def record_order(self, draft: Draft, order: PlacedOrder) -> None:
-        """Keep the placed order (with its OneEntry ids) and mark the draft DONE, atomically."""
-
     async def order_for_draft(self, draft_id: str) -> PlacedOrder | None:
         """The order placed from this draft, if any."""
+
+
+class PlacementStore(Protocol):
+    """The durable record of placements, and of the messages they owe (the outbox)."""
+
+    async def begin_placement(self, placement: Placement, lease_until: datetime) -> bool:
+        """Move the draft from CONFIRM to PLACING and record the placement, atomically.
+
+        False, with nothing written, when the draft is not at CONFIRM any more (a second tap).
+        The placement is leased to the caller until `lease_until`.
+        """
+
+    async def mark_sending(self, draft_id: str) -> None:
+        """Note, before a create request goes out, that its outcome is unknown until recorded."""
+
+    async def order_created(self, draft_id: str, order: PlacedOrder) -> None:
+        """OneEntry has the order: keep its id, so no later attempt creates it again."""
+
+    async def retry_later(
+        self, draft_id: str, *, attempts: int, uncertain: bool, error: str, at: datetime
+    ) -> None:
+        """The attempt failed; the placement is due again at `at`."""
+
+    async def complete(
+        self, placement: Placement, order: PlacedOrder, messages: Sequence[Outgoing]
+    ) -> None:
+        """Keep the order, finish the draft and the placement, queue the messages; atomically."""
+
+    async def give_up(self, placement: Placement, messages: Sequence[Outgoing]) -> None:
+        """Mark the placement failed, put its draft back at CONFIRM, queue the messages."""
+
+    async def take_due(self, now: datetime, lease_until: datetime, limit: int) -> list[Placement]:
+        """In-flight placements due by `now`, each leased to the caller until `lease_until`."""
+
+    async def release_leases(self, now: datetime) -> int:
+        """Make every in-flight placement due now (at start-up: the previous process is gone)."""
 
 
 class Shop(Protocol):
@@ -40,10 +80,61 @@ class Shop(Protocol):
     async def get_product(self, product_id: int) -> Product | None:
         """One product, or None when it does not exist."""
 
-    async def place_order(self, request: OrderRequest) -> PlacedOrder:
-        """Create the order and its payment session. Raises ShopUnavailable or OrderRejected."""
+    async def create_order(self, request: OrderRequest) -> PlacedOrder:
+        """Create the order (without a payment session yet).
+
+        Raises OrderRejected, ShopUnavailable, or OutcomeUnknown when it may exist anyway.
+        """
+
+    async def find_order(self, request: OrderRequest, since: datetime) -> PlacedOrder | None:
+        """The order created for this request at or after `since`, if OneEntry has one."""
+
+    async def find_payment(self, order: PlacedOrder) -> PlacedOrder | None:
+        """The order with the payment session OneEntry already has for it, if any."""
+
+    async def open_payment(self, order: PlacedOrder) -> PlacedOrder:
+        """The order with a new payment session. Raises ShopUnavailable or OutcomeUnknown."""
 
 
-class AdminNotifier(Protocol):
-    async def order_placed(self, draft: Draft, order: PlacedOrder) -> None:
-        """Tell the shop's admins about a new order."""
+class Courier(Protocol):
+    async def deliver(self, draft_id: str | None = None) -> None:
+        """Send the outbox's due messages: only those of `draft_id` when it is given."""
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    message: Outgoing
+    attempts: int
+
+
+class OutboxStore(Protocol):
+    """Messages owed to chats, and what the bot learns about the chats while sending."""
+
+    async def due_messages(
+        self, now: datetime, draft_id: str | None = None, limit: int = 50
+    ) -> list[OutboxItem]:
+        """Undelivered messages due by `now`, oldest first (only `draft_id`'s when given)."""
+
+    async def delivered(self, key: str, now: datetime) -> None:
+        """The message reached its chat."""
+
+    async def postpone(self, key: str, *, attempts: int, at: datetime, error: str) -> None:
+        """Sending failed for now; try again at `at`."""
+
+    async def drop(self, key: str, reason: str) -> None:
+        """The message can never be delivered (e.g. the customer blocked the bot)."""
+
+    async def learnt(self, name: str) -> str | None:
+        """A setting learnt at run time (e.g. the admin group's new id), if any."""
+
+    async def learn(self, name: str, value: str) -> None:
+        """Keep a setting learnt at run time."""
+
+    async def mark_unreachable(self, chat_id: int, reason: str, now: datetime) -> None:
+        """The chat cannot receive messages (blocked, deactivated, kicked)."""
+
+    async def mark_reachable(self, chat_id: int) -> None:
+        """The chat can receive messages again (unblocked, wrote to the bot)."""
+
+    async def is_unreachable(self, chat_id: int) -> bool:
+        """Whether the chat is marked unreachable."""

@@ -20,6 +20,7 @@ class Problem(enum.Enum):
     USE_BUTTONS = "use_buttons"
     TEXT_EXPECTED = "text_expected"
     SHOP_UNAVAILABLE = "shop_unavailable"
+    PLACEMENT_GAVE_UP = "placement_gave_up"
     ORDER_REJECTED = "order_rejected"
 
 
@@ -33,6 +34,7 @@ class NoticeKind(enum.Enum):
     PLACING = "placing"
     ALREADY_SUBMITTED = "already_submitted"
     EDIT_IGNORED = "edit_ignored"
+    QUEUED = "queued"
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,39 @@ class OrderConfirmed:
 
 
 Screen = Ask | Summary | Notice | OrderConfirmed
+
+
+@dataclass(frozen=True)
+class AdminOrderPlaced:
+    """The admins' notice of a new order."""
+
+    draft: Draft
+    order: PlacedOrder
+
+
+@dataclass(frozen=True)
+class AdminOrderFailed:
+    """The admins' notice of an order the shop refused, or that could not be placed in time."""
+
+    draft: Draft
+    problem: Problem
+    detail: str = ""
+
+
+AdminScreen = AdminOrderPlaced | AdminOrderFailed
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A message that must reach its chat once, even across restarts (kept in the outbox).
+
+    `key` names it uniquely, so recording the same message twice keeps one; `chat_id` None
+    means the shop's admin group, whatever its id is when the message is sent.
+    """
+
+    key: str
+    chat_id: int | None
+    screen: Screen | AdminScreen
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,7 @@
-"""The ordering service: load a chat's draft, step it, run its effects, save it."""
+"""The ordering service: load a chat's draft, step it, run its effects, save it.
+
+And the worker that finishes, in the background, the placements that could not be finished at once.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +9,13 @@ import dataclasses
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 
-from bot.ordering.conversation import Outcome, Rules, step
-from bot.ordering.events import Event, OrderPlaced, PlacementFailed, ProductChosen
+from bot.ordering.conversation import Rules, step
+from bot.ordering.events import Event, ProductChosen
 from bot.ordering.model import Draft, Step
-from bot.ordering.ports import AdminNotifier, DraftStore, OrderRejected, Shop, ShopUnavailable
+from bot.ordering.placement import Placer, new_placement
+from bot.ordering.ports import Courier, DraftStore, PlacementStore, Shop, ShopUnavailable
 from bot.ordering.screens import Ask, Notice, NoticeKind, PlaceOrder, Problem, Screen
 
 log = logging.getLogger(__name__)
@@ -25,11 +30,19 @@ def new_draft_id() -> str:
 
 class OrderingService:
     def __init__(
-        self, store: DraftStore, shop: Shop, notifier: AdminNotifier, rules: Rules
+        self,
+        store: DraftStore,
+        placements: PlacementStore,
+        shop: Shop,
+        placer: Placer,
+        courier: Courier,
+        rules: Rules,
     ) -> None:
         self._store = store
+        self._placements = placements
         self._shop = shop
-        self._notifier = notifier
+        self._placer = placer
+        self._courier = courier
         self._rules = rules
 
     async def handle(self, chat_id: int, event: Event, show: Show) -> None:
@@ -40,9 +53,8 @@ class OrderingService:
         """
         draft = await self._store.load(chat_id)
         outcome = step(draft, event, self._rules)
-        placement = next((e for e in outcome.effects if isinstance(e, PlaceOrder)), None)
-        if placement is not None and outcome.draft is not None:
-            await self._place(chat_id, outcome, placement, show)
+        if outcome.draft is not None and any(isinstance(e, PlaceOrder) for e in outcome.effects):
+            await self._place(outcome.draft, outcome.screens, show)
             return
         if outcome.draft is not None and outcome.draft != draft:
             await self._store.save(outcome.draft)
@@ -58,39 +70,18 @@ class OrderingService:
             product = None
         await self.handle(chat_id, ProductChosen(draft_id, product), show)
 
-    async def _place(
-        self, chat_id: int, outcome: Outcome, placement: PlaceOrder, show: Show
-    ) -> None:
-        placing = outcome.draft
-        assert placing is not None
-        if not await self._store.claim_for_placement(chat_id, placing.draft_id):
+    async def _place(self, placing: Draft, screens: tuple[Screen, ...], show: Show) -> None:
+        """Record the confirmation, make the first attempt, deliver what it owes the chat."""
+        placement = new_placement(placing, self._placer.now())
+        lease = placement.created_at + timedelta(seconds=self._placer.policy.lease)
+        if not await self._placements.begin_placement(placement, lease):
             await show(Notice(NoticeKind.ALREADY_SUBMITTED))
             return
-        await self._show_all(outcome.screens, show)
-        try:
-            order = await self._shop.place_order(placement.request)
-        except ShopUnavailable as exc:
-            log.warning("order placement failed, shop unavailable: %s", exc)
-            await self._finish(placing, PlacementFailed(retryable=True), show)
-            return
-        except OrderRejected as exc:
-            log.warning("order rejected by the shop: %s", exc)
-            await self._finish(placing, PlacementFailed(retryable=False, detail=str(exc)), show)
-            return
-        order = dataclasses.replace(order, lines=order.lines or placing.lines)
-        await self._store.record_order(placing, order)
-        done = step(placing, OrderPlaced(order), self._rules)
-        await self._show_all(done.screens, show)
-        try:
-            await self._notifier.order_placed(placing, order)
-        except Exception:  # the customer's order stands even when the admins can't be told
-            log.exception("admin notification for order %s failed", order.order_id)
-
-    async def _finish(self, placing: Draft, event: Event, show: Show) -> None:
-        outcome = step(placing, event, self._rules)
-        if outcome.draft is not None:
-            await self._store.save(outcome.draft)
-        await self._show_all(outcome.screens, show)
+        await self._show_all(screens, show)
+        result = await self._placer.attempt(placement)
+        if result.state.in_flight:
+            await show(Notice(NoticeKind.QUEUED))
+        await self._courier.deliver(placement.draft_id)
 
     async def _show_all(self, screens: tuple[Screen, ...], show: Show) -> None:
         for screen in screens:
@@ -105,3 +96,29 @@ class OrderingService:
         except ShopUnavailable:
             return dataclasses.replace(screen, problem=Problem.SHOP_UNAVAILABLE)
         return dataclasses.replace(screen, products=products)
+
+
+class PlacementWorker:
+    """Finishes placements in the background: after a failed attempt, and after a restart."""
+
+    def __init__(
+        self, placements: PlacementStore, placer: Placer, courier: Courier, batch: int = 50
+    ) -> None:
+        self._placements = placements
+        self._placer = placer
+        self._courier = courier
+        self._batch = batch
+
+    async def resume(self) -> int:
+        """At start-up: every placement the previous process left in flight is due now."""
+        return await self._placements.release_leases(self._placer.now())
+
+    async def run_once(self) -> int:
+        """Attempt every due placement once, then deliver the outbox; the number attempted."""
+        now = self._placer.now()
+        lease = now + timedelta(seconds=self._placer.policy.lease)
+        due = await self._placements.take_due(now, lease, self._batch)
+        for placement in due:
+            await self._placer.attempt(placement)
+        await self._courier.deliver()
+        return len(due)

@@ -9,6 +9,7 @@ from telegram.error import BadRequest
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     ContextTypes,
     MessageHandler,
@@ -35,6 +36,7 @@ from bot.ordering.screens import Notice, NoticeKind, Screen
 from bot.ordering.service import OrderingService, Show, new_draft_id
 from bot.telegram_ui import texts
 from bot.telegram_ui.callback_data import Action, Button, decode
+from bot.telegram_ui.courier import TelegramCourier
 from bot.telegram_ui.render import render
 from bot.telegram_ui.sending import send_html
 
@@ -48,8 +50,9 @@ PRIVATE_EDIT = filters.ChatType.PRIVATE & filters.UpdateType.EDITED_MESSAGE
 
 
 class TelegramHandlers:
-    def __init__(self, service: OrderingService, currency: str) -> None:
+    def __init__(self, service: OrderingService, courier: TelegramCourier, currency: str) -> None:
         self._service = service
+        self._courier = courier
         self._currency = currency
 
     def handlers(self) -> list[BaseHandler[Update, ContextTypes.DEFAULT_TYPE, None]]:
@@ -63,6 +66,8 @@ class TelegramHandlers:
             MessageHandler(PRIVATE, self.on_non_text),
             MessageHandler(PRIVATE_EDIT, self.on_edit),
             CallbackQueryHandler(self.on_button),
+            MessageHandler(filters.StatusUpdate.MIGRATE, self.on_migration),
+            ChatMemberHandler(self.on_membership, ChatMemberHandler.MY_CHAT_MEMBER),
         ]
 
     def _show(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> Show:
@@ -112,6 +117,24 @@ class TelegramHandlers:
 
     async def on_edit(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await self._handle(update, context, MessageEdited())
+
+    async def on_migration(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A group became a supergroup: if it is the admin group, notifications follow it."""
+        message = update.effective_message
+        if message is None:
+            return
+        if message.migrate_to_chat_id and message.chat.id == self._courier.admin_chat_id:
+            await self._courier.admin_chat_moved(message.migrate_to_chat_id)
+        elif message.migrate_from_chat_id == self._courier.admin_chat_id:
+            await self._courier.admin_chat_moved(message.chat.id)
+
+    async def on_membership(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        change = update.my_chat_member
+        if change is None:
+            return
+        status = change.new_chat_member.status
+        member = status in ("member", "administrator", "creator", "restricted")
+        await self._courier.chat_membership(change.chat.id, member, status)
 
     async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query

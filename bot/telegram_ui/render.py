@@ -15,7 +15,16 @@ from telegram import (
 
 from bot.ordering.conversation import cart_total
 from bot.ordering.model import CartLine, Customer, Draft, Money, PlacedOrder, Step
-from bot.ordering.screens import Ask, Notice, OrderConfirmed, Screen, Summary
+from bot.ordering.screens import (
+    AdminOrderFailed,
+    AdminOrderPlaced,
+    AdminScreen,
+    Ask,
+    Notice,
+    OrderConfirmed,
+    Screen,
+    Summary,
+)
 from bot.telegram_ui import texts
 from bot.telegram_ui.callback_data import Action, Button, encode
 from bot.telegram_ui.texts import esc
@@ -28,6 +37,15 @@ QUANTITY_BUTTONS = (1, 2, 3, 5, 10)
 class Reply:
     text: str
     markup: Markup | None = None
+
+
+def render_outgoing(screen: Screen | AdminScreen, currency: str) -> Reply:
+    """A message of the outbox: the customer's screens, or the admins' notices."""
+    if isinstance(screen, AdminOrderPlaced):
+        return Reply(admin_notification(screen.draft, screen.order))
+    if isinstance(screen, AdminOrderFailed):
+        return Reply(admin_failure(screen, currency))
+    return render(screen, currency)
 
 
 def render(screen: Screen, currency: str) -> Reply:
@@ -171,11 +189,29 @@ def admin_notification(draft: Draft, order: PlacedOrder) -> str:
             texts.ORDER_STATUS.format(status=esc(order.status_title or order.status_id)),
             texts.PAYMENT_STATUS.format(status=esc(texts.payment_status(order.payment_status))),
             "",
-            texts.ADMIN_CUSTOMER.format(
-                name=esc(draft.name or ""),
-                phone=esc(draft.phone or ""),
-                email=esc(draft.email or ""),
-                link=user_link(draft.customer),
-            ),
+            _admin_customer(draft),
         ]
     )
+
+
+def _admin_customer(draft: Draft) -> str:
+    return texts.ADMIN_CUSTOMER.format(
+        name=esc(draft.name or ""),
+        phone=esc(draft.phone or ""),
+        email=esc(draft.email or ""),
+        link=user_link(draft.customer),
+    )
+
+
+def admin_failure(screen: AdminOrderFailed, currency: str) -> str:
+    draft = screen.draft
+    reason = texts.ADMIN_FAILURE_REASONS.get(screen.problem, screen.problem.value)
+    parts = [texts.ADMIN_ORDER_FAILED, esc(reason)]
+    if screen.detail:
+        parts.append(esc(screen.detail))
+    total = cart_total(draft.lines)
+    parts += ["", *cart_lines(draft.lines, currency)]
+    if total is not None:
+        parts.append(texts.TOTAL.format(total=esc(Money(total, currency))))
+    parts += ["", _admin_customer(draft)]
+    return "\n".join(parts)

@@ -30,6 +30,10 @@ NOTICES: dict[NoticeKind, str] = {
     NoticeKind.STALE_BUTTON: "This menu is out of date.",
     NoticeKind.PLACING: "⏳ Placing your order…",
     NoticeKind.ALREADY_SUBMITTED: "Your order has already been submitted.",
+    NoticeKind.QUEUED: (
+        "📥 Your order is accepted. The shop is not reachable right now, so I will place it "
+        "as soon as it is and write to you here. You don't need to do anything."
+    ),
     NoticeKind.EDIT_IGNORED: (
         "✏️ Edited messages don't change your order. Please send the corrected answer as a new "
         "message."
@@ -55,6 +59,10 @@ PROBLEMS: dict[Problem, str] = {
         "⚠️ The shop is not reachable right now. Nothing was lost: please try again in a minute."
     ),
     Problem.ORDER_REJECTED: "⚠️ The shop could not accept this order.",
+    Problem.PLACEMENT_GAVE_UP: (
+        "⚠️ I could not reach the shop for a long time, so your order was not placed. "
+        "Your order is kept: tap “Confirm” to try again."
+    ),
 }
 
 ASK_NAME = "What is your name?"
@@ -87,6 +95,13 @@ PAYMENT_STATUSES = {
 }
 
 ADMIN_NEW_ORDER = "🛒 <b>New order #{order_id}</b>"
+ADMIN_ORDER_FAILED = "⚠️ <b>An order could not be placed</b>"
+ADMIN_FAILURE_REASONS = {
+    Problem.ORDER_REJECTED: "OneEntry refused it:",
+    Problem.PLACEMENT_GAVE_UP: (
+        "OneEntry stayed unreachable; the customer was asked to confirm again later."
+    ),
+}
 ADMIN_CUSTOMER = "Customer: {name}\nPhone: {phone}\nE-mail: {email}\nTelegram: {link}"
 
 

@@ -229,12 +229,12 @@ def test_the_placed_order_is_shown_and_the_draft_is_done() -> None:
 
 
 @pytest.mark.parametrize(
-    ("retryable", "problem"), [(True, Problem.SHOP_UNAVAILABLE), (False, Problem.ORDER_REJECTED)]
+    "problem", [Problem.PLACEMENT_GAVE_UP, Problem.ORDER_REJECTED]
 )
-def test_a_failed_placement_returns_to_the_summary(retryable: bool, problem: Problem) -> None:
+def test_a_failed_placement_returns_to_the_summary(problem: Problem) -> None:
     """The draft is kept and can be confirmed again."""
     placing = dataclasses.replace(confirm_draft(), step=Step.PLACING)
-    outcome = step(placing, PlacementFailed(retryable, "detail"), RULES)
+    outcome = step(placing, PlacementFailed(problem, "detail"), RULES)
     assert outcome.draft == confirm_draft()
     assert outcome.screens == (Summary(confirm_draft(), problem, "detail"),)
 
