@@ -43,7 +43,13 @@ def build_application(settings: Settings) -> BotApp:
     builder = (
         Application.builder()
         .token(settings.telegram_bot_token.get_secret_value())
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        .rate_limiter(
+            AIORateLimiter(
+                overall_max_rate=settings.telegram_messages_per_second,
+                group_max_rate=settings.telegram_group_messages_per_minute,
+                max_retries=3,
+            )
+        )
         .concurrent_updates(PerChatUpdateProcessor())
     )
     if settings.telegram_api_url:
@@ -56,7 +62,7 @@ def build_application(settings: Settings) -> BotApp:
         await upgrade_async(settings.database_url)
         engine = create_engine(settings.database_url)
         resources.push_async_callback(engine.dispose)
-        http = httpx.AsyncClient(timeout=default_timeout())
+        http = httpx.AsyncClient(timeout=default_timeout(settings.oneentry_read_timeout_seconds))
         resources.push_async_callback(http.aclose)
         client = OneEntryClient(
             http,
@@ -97,11 +103,8 @@ def build_application(settings: Settings) -> BotApp:
         app.add_error_handler(on_error)
         await app.bot.set_my_commands([BotCommand(c, d) for c, d in texts.BOT_COMMANDS])
         assert app.job_queue is not None, "python-telegram-bot[job-queue] is a dependency"
-        app.job_queue.run_repeating(
-            _run_worker(worker),
-            interval=settings.worker_interval_seconds,
-            first=0,
-            name="placements",
+        app.job_queue.run_once(
+            _run_worker(worker, settings.worker_interval_seconds), when=0, name="placements"
         )
 
     async def post_shutdown(app: BotApp) -> None:
@@ -111,13 +114,18 @@ def build_application(settings: Settings) -> BotApp:
 
 
 def _run_worker(
-    worker: PlacementWorker,
+    worker: PlacementWorker, interval: float
 ) -> Callable[[ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]:
+    """A job that runs the worker, then schedules its next run: runs never overlap."""
+
     async def run(context: ContextTypes.DEFAULT_TYPE) -> None:
         try:
             await worker.run_once()
         except Exception:  # the next run tries again; nothing is lost in between
             log.exception("the placement worker failed")
+        finally:
+            assert context.job_queue is not None
+            context.job_queue.run_once(run, when=interval, name="placements")
 
     return run
 

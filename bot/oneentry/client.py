@@ -61,9 +61,9 @@ _NOT_SENT = (
 )
 
 
-def default_timeout() -> httpx.Timeout:
+def default_timeout(read: float = 10.0) -> httpx.Timeout:
     """Explicit per-phase timeouts for the AsyncClient that talks to OneEntry."""
-    return httpx.Timeout(connect=5.0, read=10.0, write=10.0, pool=5.0)
+    return httpx.Timeout(connect=5.0, read=read, write=10.0, pool=5.0)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,12 @@ from bot.sandbox.telegram import ChatMessage, TelegramEmulator
 from bot.settings import Settings, load_settings
 
 CUSTOMER_ID = 777000111
+# The worker runs often and retries soon, so that fault tests finish in seconds.
+QUICK_RETRIES = {
+    "worker_interval_seconds": "0.1",
+    "retry_base_seconds": "0.1",
+    "retry_max_seconds": "0.4",
+}
 
 
 @pytest.fixture
@@ -24,11 +30,18 @@ async def sandbox() -> AsyncIterator[Sandbox]:
 
 
 @pytest.fixture
-def settings(sandbox: Sandbox, tmp_path: Path) -> Settings:
-    env = {key.lower(): value for key, value in sandbox.settings().items()}
-    return load_settings(
-        _env_file=None, **env, database_url=f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
-    )
+def environment(sandbox: Sandbox, tmp_path: Path) -> dict[str, str]:
+    """The bot's settings as environment variables: the sandbox, a SQLite file, quick retries."""
+    return {
+        **sandbox.settings(),
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
+        **{key.upper(): value for key, value in QUICK_RETRIES.items()},
+    }
+
+
+@pytest.fixture
+def settings(environment: dict[str, str]) -> Settings:
+    return load_settings(_env_file=None, **{k.lower(): v for k, v in environment.items()})
 
 
 BotRunner = Callable[[], AbstractAsyncContextManager[BotApp]]
@@ -100,3 +113,23 @@ class Chat:
 @pytest.fixture
 def chat(sandbox: Sandbox) -> Chat:
     return Chat(sandbox.telegram)
+
+
+def product_label(telegram: TelegramEmulator, chat_id: int, product_id: int) -> str:
+    """The label of the product's button in the newest catalogue message of the chat."""
+    for message in reversed(telegram.messages(chat_id)):
+        for row in (message.reply_markup or {}).get("inline_keyboard", []):
+            for button in row:
+                if str(button.get("callback_data", "")).endswith(f":{product_id}"):
+                    return str(button["text"])
+    raise AssertionError(f"no button for product {product_id}")
+
+
+async def reach_summary(chat: Chat) -> ChatMessage:
+    """The reference customer answers every question and orders product 15 x 1."""
+    await chat.say("/start", expect="What is your name?")
+    await chat.say("Christina Thomas", expect="phone number")
+    await chat.say("+18005000500", expect="e-mail")
+    await chat.say("guest@yourmail.com", expect="What would you like to order?")
+    await chat.tap(product_label(chat.telegram, chat.user_id, 15), expect="How many")
+    return await chat.tap("1", expect="Please check your order")
