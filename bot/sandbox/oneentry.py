@@ -160,6 +160,10 @@ class OneEntrySandbox:
         for _ in range(count):
             self._faults[route].append(_Fault(status, delay, after_commit, body))
 
+    def clear_faults(self) -> None:
+        """Forget every prepared fault: the service is healthy again."""
+        self._faults.clear()
+
     def expire_access_tokens(self) -> None:
         """Every access token issued so far now answers 401 (refresh tokens still work)."""
         self._tokens.expire_access_tokens()
@@ -183,7 +187,7 @@ class OneEntrySandbox:
             Route("/_sandbox/orders", self._ctl_orders, methods=["GET"]),
             Route("/_sandbox/sessions", self._ctl_sessions, methods=["GET"]),
             Route("/_sandbox/requests", self._ctl_requests, methods=["GET"]),
-            Route("/_sandbox/faults", self._ctl_faults, methods=["POST"]),
+            Route("/_sandbox/faults", self._ctl_faults, methods=["POST", "DELETE"]),
             Route("/_sandbox/config", self._ctl_config, methods=["POST"]),
             Route("/_sandbox/expire-tokens", self._ctl_expire, methods=["POST"]),
             Route("/_sandbox/orders/{id:int}/status", self._ctl_order_status, methods=["POST"]),
@@ -252,6 +256,9 @@ class OneEntrySandbox:
         return json_response([asdict(r) for r in self.requests])
 
     async def _ctl_faults(self, request: Request) -> Response:
+        if request.method == "DELETE":
+            self.clear_faults()
+            return json_response({"ok": True})
         body = await _json_object(request)
         try:
             self.fail(

@@ -194,3 +194,77 @@ async def test_a_customer_who_blocked_the_bot_is_not_written_to_again(
     after = [c for c in sandbox.telegram.calls[blocked_at:] if c.chat_id == CUSTOMER_ID]
     # at most the one refused attempt that taught the bot; nothing sent, nothing retried
     assert len(after) <= 1 and not any(c.ok for c in after)
+
+
+BASIC_ADMIN_GROUP = -4100000001  # a basic group: it can be upgraded to a supergroup
+SUPERGROUP = -1004100000001
+
+
+async def test_an_admin_group_upgraded_to_a_supergroup_gets_the_notice_at_its_new_id(
+    sandbox: Sandbox, chat: Chat, environment: dict[str, str]
+) -> None:
+    """The upgrade's service message moves the notices; the new id is kept across restarts."""
+    sandbox.telegram.add_group(BASIC_ADMIN_GROUP, "Shop admins")
+    async with bot_with(environment, admin_chat_id=str(BASIC_ADMIN_GROUP)):
+        sandbox.telegram.migrate_group(BASIC_ADMIN_GROUP, SUPERGROUP)
+        await confirm(chat)
+        await settled(sandbox, chat, SUPERGROUP)
+    assert_placed_once(sandbox, chat, SUPERGROUP)
+    assert admin_messages(sandbox, BASIC_ADMIN_GROUP) == []
+    async with bot_with(environment, admin_chat_id=str(BASIC_ADMIN_GROUP)):
+        await chat.say("/start", expect="What is your name?")
+        sandbox.oneentry.orders.clear()
+        sandbox.oneentry.sessions.clear()
+        await confirm(chat)
+        await sandbox.telegram.wait_for(lambda: len(admin_messages(sandbox, SUPERGROUP)) == 2)
+    assert admin_messages(sandbox, BASIC_ADMIN_GROUP) == []
+
+
+async def test_a_notice_refused_with_migrate_to_chat_id_is_sent_to_the_new_id(
+    sandbox: Sandbox, chat: Chat, environment: dict[str, str]
+) -> None:
+    """The bot missed the service message: Telegram's 400 names the new id, the notice follows."""
+    telegram = sandbox.telegram
+    telegram.add_group(BASIC_ADMIN_GROUP, "Shop admins")
+    async with bot_with(environment, admin_chat_id=str(BASIC_ADMIN_GROUP)):
+        telegram.add_group(SUPERGROUP, "Shop admins")
+        telegram.world.migrated[BASIC_ADMIN_GROUP] = SUPERGROUP  # no update announces it
+        await confirm(chat)
+        await settled(sandbox, chat, SUPERGROUP)
+    assert_placed_once(sandbox, chat, SUPERGROUP)
+    refused = [c for c in telegram.calls_for(BASIC_ADMIN_GROUP, "sendMessage") if not c.ok]
+    assert len(refused) == 1
+
+
+async def test_notices_for_an_admin_group_that_removed_the_bot_wait_until_it_is_back(
+    sandbox: Sandbox, chat: Chat, environment: dict[str, str]
+) -> None:
+    """403 kicked: customers still order; the notice is delivered once the bot is re-added."""
+    async with bot_with(environment):
+        sandbox.telegram.block(ADMIN_CHAT_ID)
+        await confirm(chat)
+        await chat.expect("placed")
+        await asyncio.sleep(0.5)
+        assert admin_messages(sandbox) == []
+        sandbox.telegram.unblock(ADMIN_CHAT_ID)
+        await settled(sandbox, chat)
+    assert_placed_once(sandbox, chat)
+
+
+async def test_an_order_not_placed_in_time_goes_back_to_the_customer_who_can_confirm_again(
+    sandbox: Sandbox, chat: Chat, environment: dict[str, str]
+) -> None:
+    """OneEntry keeps failing past the give-up time: told, cart kept, a second Confirm works."""
+    sandbox.oneentry.fail("create_order", status=503, count=1000)
+    async with bot_with(environment, placement_give_up_minutes="0.01"):
+        await confirm(chat)
+        await chat.expect("accepted")
+        failed = await chat.expect("could not reach the shop", seconds=SETTLE)
+        assert sandbox.oneentry.orders == []
+        await sandbox.telegram.wait_for(
+            lambda: any("could not be placed" in t for t in admin_messages(sandbox))
+        )
+        sandbox.oneentry.clear_faults()
+        chat.telegram.tap(CUSTOMER_ID, label=CONFIRM, message_id=failed.message_id)
+        await settled(sandbox, chat)
+    assert_placed_once(sandbox, chat)
