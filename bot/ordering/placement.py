@@ -6,9 +6,11 @@ Rules:
   a recorded answer clears the mark. An attempt that finds the mark (after a timeout, a 5xx or
   a crash) looks up what the shop has before it creates anything.
 - Each step's result is recorded before the next step: the order's id, then its session.
-- A failed attempt is retried with exponential backoff and jitter. A placement whose order may
-  exist is never given up; one that surely has no order is given up after `give_up_after`,
-  and its draft goes back to the summary so the customer can try again.
+- A failed attempt is retried with exponential backoff and jitter. After `give_up_after` no
+  order is created any more: once it is sure there is none (a look-up found none, or no
+  request may have been applied), the placement is given up and its draft goes back to the
+  summary so the customer can try again. An order that exists is never given up: without a
+  payment session after that time, it is placed without one.
 - The customer's and the admins' messages are written with the result, in the same
   transaction, and delivered from there (the outbox), so none is lost or sent twice.
 """
@@ -118,6 +120,9 @@ class Placer:
             if order is None:
                 if doubt:
                     order = await self._shop.find_order(request, since=placement.created_at)
+                if order is None and self.policy.expired(placement, self.now()):
+                    # too late to place it, and a look-up (if in doubt) found no order
+                    return await self._give_up(placement, Problem.PLACEMENT_GAVE_UP, "")
                 if order is None:
                     sending = True
                     await self._store.mark_sending(placement.draft_id)
@@ -148,13 +153,15 @@ class Placer:
     ) -> Placement:
         now = self.now()
         attempts = placement.attempts + 1
-        if not uncertain and self.policy.expired(placement, now):
+        if self.policy.expired(placement, now):
             if placement.order is not None:
-                # the order exists: it is placed, even without a payment session
+                # the order exists: it is placed, even without a payment session (also when a
+                # session may exist: completing creates nothing, and waiting could last for ever)
                 log.warning("draft %s placed without payment session: %s", placement.draft_id, exc)
                 return await self._complete(placement, placement.order)
-            log.warning("giving up on draft %s: %s", placement.draft_id, exc)
-            return await self._give_up(placement, Problem.PLACEMENT_GAVE_UP, "")
+            if not uncertain:
+                log.warning("giving up on draft %s: %s", placement.draft_id, exc)
+                return await self._give_up(placement, Problem.PLACEMENT_GAVE_UP, "")
         at = now + self.policy.delay(attempts, self._jitter())
         log.warning(
             "placement of draft %s failed (attempt %d), next try at %s: %s",

@@ -41,6 +41,11 @@ async def serve(app: Any, host: str = "127.0.0.1", port: int = 0) -> AsyncIterat
         yield f"http://{host}:{bound_port}"
     finally:
         server.should_exit = True
-        with contextlib.suppress(asyncio.CancelledError):
-            await asyncio.wait_for(task, timeout=5)
+        try:
+            await asyncio.wait_for(asyncio.shield(task), timeout=2)
+        except TimeoutError:  # a request held open (a long poll, a delay fault) is cut off
+            server.force_exit = True
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         sock.close()
