@@ -17,7 +17,7 @@ import inspect
 import re
 import secrets
 from collections.abc import Callable
-from dataclasses import asdict
+from http import HTTPStatus
 from typing import Any, Literal
 
 from starlette.applications import Starlette
@@ -26,11 +26,12 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
+from bot.sandbox.telegram_control import control_routes
 from bot.sandbox.telegram_markup import utf16_len
 from bot.sandbox.telegram_methods import BotApi
 from bot.sandbox.telegram_params import Params, read_params
 from bot.sandbox.telegram_records import ApiError, BotCall, ChatMessage
-from bot.sandbox.telegram_world import CallbackQueryRecord, Fault, World, now
+from bot.sandbox.telegram_world import UPDATE_TYPES, CallbackQueryRecord, Fault, World, now
 
 __all__ = ["SENDER", "ApiError", "BotCall", "ChatMessage", "TelegramEmulator"]
 
@@ -84,8 +85,7 @@ class TelegramEmulator:
 
     def commands(self, language_code: str = "") -> list[str]:
         """The command names registered for the default scope in `language_code`."""
-        key = (repr(sorted({"type": "default"}.items())), language_code)
-        return [c["command"] for c in self.world.commands.get(key, [])]
+        return [c["command"] for c in self.world.commands.get(("default", language_code), [])]
 
     def reply_keyboard(self, chat_id: int) -> dict[str, Any] | None:
         """The reply keyboard the user sees under the input field, if any."""
@@ -133,8 +133,16 @@ class TelegramEmulator:
 
     def inject(self, update: dict[str, Any]) -> int:
         """Queue a raw Update as Telegram sends it; returns its update_id."""
-        if not isinstance(update, dict) or not any(k != "update_id" for k in update):
-            raise ValueError("an Update is an object with one field besides update_id")
+        if not isinstance(update, dict):
+            raise ValueError("an Update is a JSON object")
+        kinds = [key for key in update if key != "update_id"]
+        if len(kinds) != 1 or not isinstance(update[kinds[0]], dict):
+            raise ValueError("an Update has update_id and exactly one object field, e.g. message")
+        if kinds[0] not in UPDATE_TYPES:
+            raise ValueError(f"{kinds[0]!r} is not a type of update")
+        update_id = update.get("update_id")
+        if update_id is not None and (type(update_id) is not int or update_id <= 0):
+            raise ValueError("update_id must be a positive integer")
         return self.world.push_update(update)
 
     def _chat_for(self, user: dict[str, Any], chat_id: int | None) -> dict[str, Any]:
@@ -205,6 +213,8 @@ class TelegramEmulator:
             }
             for m in _COMMAND.finditer(text)
         ]
+        if not text.strip():
+            raise ValueError("Telegram's clients send no empty messages")
         if entities:
             content["entities"] = entities
         message = self._message(user_id, chat_id, content, **profile)
@@ -215,7 +225,7 @@ class TelegramEmulator:
             message["reply_to_message"] = {
                 k: v for k, v in replied.items() if k != "reply_to_message"
             }
-        self.world.user_used_keyboard(int(message["chat"]["id"]))
+        self.world.user_used_keyboard(int(message["chat"]["id"]), text)
         return self._deliver_message(message)
 
     def share_contact(
@@ -240,13 +250,16 @@ class TelegramEmulator:
         if owner is not None:
             contact["user_id"] = owner
         message = self._message(user_id, None, {"contact": contact})
-        self.world.user_used_keyboard(user_id)
+        self.world.user_used_keyboard(user_id, contact=True)
         return self._deliver_message(message)
 
     def send_sticker(self, user_id: int, emoji: str = "👍") -> int:
+        stored = self.world.files.add(
+            "CAACAgIAAxkBAAIBsticker", "AgADsticker", "stickers", emoji.encode()
+        )
         sticker = {
-            "file_id": "CAACAgIAAxkBAAIBsticker",
-            "file_unique_id": "AgADsticker",
+            "file_id": stored.file_id,
+            "file_unique_id": stored.file_unique_id,
             "type": "regular",
             "width": 512,
             "height": 512,
@@ -257,17 +270,8 @@ class TelegramEmulator:
         return self._deliver_message(self._message(user_id, None, {"sticker": sticker}))
 
     def send_photo(self, user_id: int, caption: str | None = None) -> int:
-        sizes = [
-            {
-                "file_id": f"AgACAgIAAxkBAAIBuserphoto{side}",
-                "file_unique_id": f"AQADu{side}",
-                "width": side,
-                "height": side,
-                "file_size": side * 40,
-            }
-            for side in (90, 320, 800)
-        ]
-        content: dict[str, Any] = {"photo": sizes}
+        picture = f"a photo by {user_id} #{self.world.unique()}".encode()
+        content: dict[str, Any] = {"photo": self.world.files.add_photo(picture)}
         if caption:
             content["caption"] = caption
         return self._deliver_message(self._message(user_id, None, content))
@@ -289,18 +293,21 @@ class TelegramEmulator:
         label: str | None = None,
         data: str | None = None,
         message_id: int | None = None,
+        chat_id: int | None = None,
     ) -> int:
-        """The user taps an inline button (by label or callback data) in the private chat.
+        """The user taps a button (by label or callback data) in the private chat or `chat_id`.
 
-        Without `message_id` the newest bot message with such a button is used. A reply-keyboard
-        button found by label sends its text (or the user's contact), as Telegram's clients do.
+        Without `message_id` the newest bot message with such an inline button is used; a
+        callback_query update results. A reply-keyboard button found by label sends its text,
+        as Telegram's clients do (a request_contact one needs share_contact()).
         """
         if label is None and data is None:
             raise ValueError("tap() needs the button's label or its callback data")
-        message, button = self._find_button(user_id, label, data, message_id)
+        chat = user_id if chat_id is None else chat_id
+        message, button = self._find_button(chat, label, data, message_id)
         if button is None and data is not None and message is not None:
             button = {"callback_data": data}  # a keyboard the client still shows, now stale
-        if button is None and label is not None:
+        if button is None and label is not None and chat == user_id:
             keyboard = self.world.reply_keyboards.get(user_id) or {}
             for row in keyboard.get("keyboard", []):
                 for key in row:
@@ -313,12 +320,12 @@ class TelegramEmulator:
             raise LookupError(f"no button {label or data!r} for user {user_id} to tap")
         user = self.user(user_id)
         query_id = str(self.world.unique() * 7919 + 4_000_000_000_000_000)
-        self.world.callback_queries[query_id] = CallbackQueryRecord(chat_id=user_id)
+        self.world.callback_queries[query_id] = CallbackQueryRecord(chat_id=chat)
         query = {
             "id": query_id,
             "from": user,
             "message": copy.deepcopy(message),
-            "chat_instance": _chat_instance(self.world.bot_user["id"], user_id),
+            "chat_instance": _chat_instance(self.world.bot_user["id"], chat),
             "data": button["callback_data"],
         }
         return self.world.push_update({"callback_query": query})
@@ -361,6 +368,12 @@ class TelegramEmulator:
         """
         if self.api.method(method) is None:
             raise ValueError(f"the emulator has no method {method!r}")
+        if count < 1:
+            raise ValueError("count must be at least 1")
+        if not 0 <= delay <= 60:
+            raise ValueError("delay must be between 0 and 60 seconds")
+        if retry_after < 1:
+            raise ValueError("retry_after must be at least 1 second")
         error: ApiError | None = None
         if status == 429:
             error = ApiError(
@@ -371,9 +384,8 @@ class TelegramEmulator:
         elif status != 0:
             if not 400 <= status <= 599:
                 raise ValueError("status must be 0 (delay only) or an HTTP error status")
-            error = ApiError(
-                status, description or _DEFAULT_ERRORS.get(status, "Internal Server Error")
-            )
+            default = _DEFAULT_ERRORS.get(status) or HTTPStatus(status).phrase
+            error = ApiError(status, description or default)
         self.world.faults.append(Fault(method, chat_id, count, error, delay))
 
     def block(self, user_id: int) -> None:
@@ -399,7 +411,7 @@ class TelegramEmulator:
                     },
                     "from": actor or {"id": 1, "is_bot": False, "first_name": "Owner"},
                     "date": now(),
-                    "old_chat_member": {"status": old, "user": dict(self.world.bot_user)},
+                    "old_chat_member": _member(old, self.world.bot_user),
                     "new_chat_member": _member(status, self.world.bot_user),
                 }
             }
@@ -430,7 +442,6 @@ class TelegramEmulator:
                 field: value,
             }
             self.world.push_update({"message": message})
-        self.world.migrated[chat_id] = new_chat_id
 
     def reset(self) -> None:
         """Forget chats, users, calls, updates and faults (update ids keep growing)."""
@@ -443,14 +454,7 @@ class TelegramEmulator:
         routes = [
             Route("/bot{token}/{method}", self._bot_api, methods=both),
             Route("/file/bot{token}/{path:path}", self._file, methods=["GET"]),
-            Route("/_sandbox/updates", self._ctl_update, methods=["POST"]),
-            Route("/_sandbox/messages", self._ctl_message, methods=["POST"]),
-            Route("/_sandbox/contacts", self._ctl_contact, methods=["POST"]),
-            Route("/_sandbox/taps", self._ctl_tap, methods=["POST"]),
-            Route("/_sandbox/calls", self._ctl_calls, methods=["GET"]),
-            Route("/_sandbox/chats/{chat_id:int}/messages", self._ctl_chat, methods=["GET"]),
-            Route("/_sandbox/faults", self._ctl_faults, methods=["POST"]),
-            Route("/_sandbox/reset", self._ctl_reset, methods=["POST"]),
+            *control_routes(self),
         ]
         return Starlette(routes=routes)
 
@@ -500,96 +504,10 @@ class TelegramEmulator:
         except ApiError as problem:
             return _envelope(problem.envelope(), problem.code)
         path = request.path_params["path"]
-        stored = next((f for f in self.world.files.values() if f.path == path), None)
+        stored = self.world.files.at_path(path)
         if stored is None:
             return _envelope(ApiError(404, "Not Found").envelope(), 404)
         return Response(stored.data, media_type="application/octet-stream")
-
-    # -- control routes ----------------------------------------------------------------------
-
-    async def _ctl_update(self, request: Request) -> Response:
-        body = await _json_object(request)
-        try:
-            return JSONResponse({"update_id": self.inject(body)})
-        except (ValueError, TypeError) as problem:
-            return _control_error(problem)
-
-    async def _ctl_message(self, request: Request) -> Response:
-        body = await _json_object(request)
-        try:
-            update_id = self.send_text(
-                int(body["user_id"]),
-                str(body["text"]),
-                chat_id=_optional_int(body.get("chat_id")),
-                first_name=body.get("first_name"),
-                username=body.get("username"),
-                language_code=body.get("language_code"),
-            )
-        except (KeyError, ValueError, TypeError) as problem:
-            return _control_error(problem)
-        return JSONResponse({"update_id": update_id})
-
-    async def _ctl_contact(self, request: Request) -> Response:
-        body = await _json_object(request)
-        try:
-            owner = body.get("contact_user_id", SENDER)
-            update_id = self.share_contact(
-                int(body["user_id"]),
-                str(body["phone_number"]),
-                contact_user_id=SENDER if owner == SENDER else _optional_int(owner),
-                first_name=body.get("first_name"),
-            )
-        except (KeyError, ValueError, TypeError) as problem:
-            return _control_error(problem)
-        return JSONResponse({"update_id": update_id})
-
-    async def _ctl_tap(self, request: Request) -> Response:
-        body = await _json_object(request)
-        try:
-            update_id = self.tap(
-                int(body["user_id"]),
-                label=body.get("label"),
-                data=body.get("data"),
-                message_id=_optional_int(body.get("message_id")),
-            )
-        except (KeyError, ValueError, TypeError, LookupError) as problem:
-            return _control_error(problem)
-        return JSONResponse({"update_id": update_id})
-
-    async def _ctl_calls(self, request: Request) -> Response:
-        chat_id = _optional_int(request.query_params.get("chat_id"))
-        method = request.query_params.get("method")
-        calls = [
-            asdict(c)
-            for c in self.world.calls
-            if (chat_id is None or c.chat_id == chat_id)
-            and (method is None or c.method.lower() == method.lower())
-        ]
-        return JSONResponse(calls)
-
-    async def _ctl_chat(self, request: Request) -> Response:
-        messages = self.messages(request.path_params["chat_id"])
-        return JSONResponse([{k: v for k, v in asdict(m).items() if k != "raw"} for m in messages])
-
-    async def _ctl_faults(self, request: Request) -> Response:
-        body = await _json_object(request)
-        try:
-            self.fail(
-                str(body["method"]),
-                chat_id=_optional_int(body.get("chat_id")),
-                status=int(body.get("status", 429)),
-                description=body.get("description"),
-                retry_after=int(body.get("retry_after", 1)),
-                count=int(body.get("count", 1)),
-                delay=float(body.get("delay", 0.0)),
-            )
-        except (KeyError, ValueError, TypeError) as problem:
-            return _control_error(problem)
-        return JSONResponse({"ok": True})
-
-    async def _ctl_reset(self, request: Request) -> Response:
-        self.reset()
-        return JSONResponse({"ok": True})
 
 
 _DEFAULT_ERRORS = {
@@ -618,20 +536,3 @@ def _chat_instance(bot_id: int, chat_id: int) -> str:
 
 def _envelope(body: dict[str, Any], status: int) -> Response:
     return JSONResponse(body, status_code=status)
-
-
-def _optional_int(value: Any) -> int | None:
-    return None if value is None or value == "" else int(value)
-
-
-def _control_error(problem: Exception) -> Response:
-    detail = f"missing field {problem}" if isinstance(problem, KeyError) else str(problem)
-    return JSONResponse({"ok": False, "description": detail}, status_code=400)
-
-
-async def _json_object(request: Request) -> dict[str, Any]:
-    try:
-        body = await request.json()
-    except ValueError:
-        return {}
-    return body if isinstance(body, dict) else {}

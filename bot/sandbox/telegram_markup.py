@@ -1,9 +1,10 @@
 """Telegram's formatting modes (HTML, MarkdownV2, legacy Markdown) as plain text and entities.
 
 Telegram answers malformed markup with `400 Bad Request: can't parse entities: <detail>`; the
-parsers here raise `MarkupError(detail)` in the same situations (at least as strictly: a lone `&`
-in HTML is refused although Telegram would keep it literally). Entity offsets and lengths are in
-UTF-16 code units, like Telegram's. Leading and trailing whitespace is trimmed, as Telegram does.
+parsers here raise `MarkupError(detail)` in the same situations, with Telegram's detail texts
+where they are known (the rules follow TDLib's parsers, which the Bot API uses). Entity offsets
+and lengths are in UTF-16 code units, like Telegram's. Leading and trailing whitespace is
+trimmed, as Telegram does.
 """
 
 from __future__ import annotations
@@ -111,30 +112,30 @@ def sort_entities(entities: list[Entity]) -> list[Entity]:
 
 # --- HTML -------------------------------------------------------------------------------------
 
+_ENTITY = re.compile(r"&(?:(?P<name>[a-zA-Z]+)|#x(?P<hex>[0-9a-fA-F]+)|#(?P<dec>[0-9]+));?")
 _ATTR = re.compile(r"""\s*([a-zA-Z-]+)\s*(?:=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+)))?""")
 
 
-def _decode_entity(text: str, i: int) -> tuple[str, int]:
-    """The character for the HTML entity at `text[i] == '&'` and the index after it."""
-    end = text.find(";", i)
-    name = text[i + 1 : end] if end != -1 else ""
-    if end == -1 or not re.fullmatch(r"[a-zA-Z]+|#[0-9]+|#x[0-9a-fA-F]+", name):
-        raise MarkupError(
-            f"Character '&' at byte offset {_byte_offset(text, i)} must be escaped as &amp;"
-        )
-    if name.startswith("#x"):
-        code = int(name[2:], 16)
-    elif name.startswith("#"):
-        code = int(name[1:])
-    elif name in _HTML_NAMED_ENTITIES:
-        return _HTML_NAMED_ENTITIES[name], end + 1
+def _decode_entity(text: str, i: int) -> tuple[str, int] | None:
+    """The character for the HTML entity at `text[i] == '&'` and the index after it.
+
+    As in Telegram, the `;` may be left out and anything that is not one of the four named
+    entities or a character reference stays a literal `&` (None).
+    """
+    match = _ENTITY.match(text, i)
+    if match is None:
+        return None
+    name, hexadecimal, decimal = match.group("name", "hex", "dec")
+    if name is not None:
+        char = _HTML_NAMED_ENTITIES.get(name)
+        if char is None:
+            return None
     else:
-        raise MarkupError(
-            f'Unsupported HTML entity "&{name};" at byte offset {_byte_offset(text, i)}'
-        )
-    if not 0 < code <= 0x10FFFF or 0xD800 <= code <= 0xDFFF:
-        raise MarkupError(f"Invalid character entity at byte offset {_byte_offset(text, i)}")
-    return chr(code), end + 1
+        code = int(hexadecimal, 16) if hexadecimal is not None else int(decimal)
+        if not 0 < code < 0x10FFFF or match.end("dec" if decimal else "hex") - i >= 10:
+            return None
+        char = chr(code)
+    return char, match.end()
 
 
 def _parse_html(text: str) -> tuple[str, list[Entity]]:
@@ -144,26 +145,29 @@ def _parse_html(text: str) -> tuple[str, list[Entity]]:
     i = 0
     while i < len(text):
         ch = text[i]
-        if ch == "&":
-            char, i = _decode_entity(text, i)
-            out.add(char)
+        decoded = _decode_entity(text, i) if ch == "&" else None
+        if decoded is not None:
+            out.add(decoded[0])
+            i = decoded[1]
             continue
         if ch != "<":
-            j = i
+            j = i + 1
             while j < len(text) and text[j] not in "<&":
                 j += 1
             out.add(text[i:j])
             i = j
             continue
         close = text.find(">", i)
-        if close == -1:
-            raise MarkupError(f"Unclosed start tag at byte offset {_byte_offset(text, i)}")
         if text.startswith("</", i):
-            name = text[i + 2 : close].strip().lower()
             if not stack:
                 raise MarkupError(f"Unexpected end tag at byte offset {_byte_offset(text, i)}")
+            if close == -1:
+                raise MarkupError(f"Unclosed end tag at byte offset {_byte_offset(text, i)}")
+            name, _, rest = text[i + 2 : close].partition(" ")
+            if rest.strip():
+                raise MarkupError(f"Unclosed end tag at byte offset {_byte_offset(text, i)}")
             open_name, start, attrs = stack.pop()
-            if name != open_name:
+            if name and name != open_name:  # `</>` closes any tag; names are case-sensitive
                 raise MarkupError(
                     f"Unmatched end tag at byte offset {_byte_offset(text, i)}, "
                     f'expected "</{open_name}>", found "</{name}>"'
@@ -171,12 +175,16 @@ def _parse_html(text: str) -> tuple[str, list[Entity]]:
             _close_html(out, open_name, start, attrs)
             i = close + 1
             continue
-        match = re.match(r"[a-zA-Z0-9-]*", text[i + 1 :])
-        name = (match.group(0) if match else "").lower()
+        # the tag's name runs to the first space or `>`, as in Telegram: `<br/>` is "br/"
+        name = re.split(r"[\s>]", text[i + 1 :], maxsplit=1)[0].lower()
+        if i + 1 + len(name) == len(text):
+            raise MarkupError(f"Unclosed start tag at byte offset {_byte_offset(text, i)}")
         if name not in _HTML_TAGS:
             raise MarkupError(
                 f'Unsupported start tag "{name}" at byte offset {_byte_offset(text, i)}'
             )
+        if close == -1:
+            raise MarkupError(f"Unclosed start tag at byte offset {_byte_offset(text, i)}")
         attrs = _html_attributes(text, i + 1 + len(name), close)
         if name == "span" and attrs.get("class") != "tg-spoiler":
             raise MarkupError(

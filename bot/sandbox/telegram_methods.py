@@ -8,15 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import hashlib
 import re
 from collections.abc import Callable
 from typing import Any
 
 from bot.sandbox.telegram_markup import MarkupError, parse, utf16_len
-from bot.sandbox.telegram_params import Params, Upload
+from bot.sandbox.telegram_params import Params
 from bot.sandbox.telegram_records import ApiError, bad_request
-from bot.sandbox.telegram_world import DEFAULT_UPDATE_TYPES, StoredFile, World, now
+from bot.sandbox.telegram_world import DEFAULT_UPDATE_TYPES, World, now
 
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
@@ -40,6 +39,16 @@ CHAT_ACTIONS = frozenset(
         "upload_video_note",
     }
 )
+# the ids each BotCommandScope type carries
+SCOPE_IDS: dict[Any, tuple[str, ...]] = {
+    "default": (),
+    "all_private_chats": (),
+    "all_group_chats": (),
+    "all_chat_administrators": (),
+    "chat": ("chat_id",),
+    "chat_administrators": ("chat_id",),
+    "chat_member": ("chat_id", "user_id"),
+}
 _COMMAND = re.compile(r"[a-z0-9_]{1,32}")
 _BUTTON_URL = re.compile(r"(https?|tg)://\S+", re.IGNORECASE)
 NOT_MODIFIED = (
@@ -108,6 +117,10 @@ class BotApi:
             "supports_inline_queries": False,
             "can_connect_to_business": False,
             "has_main_web_app": False,
+            "has_topics_enabled": False,
+            "allows_users_to_create_topics": False,
+            "can_manage_bots": False,
+            "supports_guest_queries": False,
         }
 
     def log_out(self, params: Params) -> bool:
@@ -170,11 +183,19 @@ class BotApi:
 
     # --- commands ----------------------------------------------------------------------------
 
-    def _commands_key(self, params: Params) -> tuple[str, str]:
+    def _commands_key(self, params: Params) -> tuple[Any, ...]:
+        """Commands are kept per scope (its type and ids) and language."""
         scope = params.obj("scope") or {"type": "default"}
-        if not isinstance(scope, dict) or "type" not in scope:
+        kind = scope.get("type") if isinstance(scope, dict) else None
+        if kind not in SCOPE_IDS:
             raise bad_request("can't parse BotCommandScope JSON object")
-        return (repr(sorted(scope.items())), params.text("language_code", "") or "")
+        ids = []
+        for name in SCOPE_IDS[kind]:
+            value = self.world.resolve_chat_id(scope.get(name))
+            if value is None:
+                raise bad_request("chat not found" if name == "chat_id" else "user not found")
+            ids.append(value)
+        return (kind, *ids, params.text("language_code", "") or "")
 
     def set_my_commands(self, params: Params) -> bool:
         commands = params.obj("commands")
@@ -204,7 +225,18 @@ class BotApi:
 
     def get_chat(self, params: Params) -> dict[str, Any]:
         chat_id = self.world.target_chat(params)
-        return {**self.world.chats[chat_id], "accent_color_id": 0, "max_reaction_count": 11}
+        return {
+            **self.world.chats[chat_id],
+            "accent_color_id": 0,
+            "max_reaction_count": 11,
+            "accepted_gift_types": {
+                "unlimited_gifts": False,
+                "limited_gifts": False,
+                "unique_gifts": False,
+                "premium_subscription": False,
+                "gifts_from_channels": False,
+            },
+        }
 
     def send_chat_action(self, params: Params) -> bool:
         self.world.target_chat(params)
@@ -232,12 +264,12 @@ class BotApi:
 
     def send_photo(self, params: Params) -> dict[str, Any]:
         chat_id = self.world.target_chat(params)
-        stored = self._photo(params)
+        sizes = self._photo(params)
         caption, entities = _formatted(params, "caption", "parse_mode", "caption_entities")
         if utf16_len(caption) > CAPTION_LIMIT:
             raise bad_request("message caption is too long")
         markup = self._markup(params, chat_id)
-        content: dict[str, Any] = {"photo": _photo_sizes(stored)}
+        content: dict[str, Any] = {"photo": sizes}
         if caption:
             content["caption"] = caption
         if entities:
@@ -246,29 +278,21 @@ class BotApi:
             content["has_media_spoiler"] = True
         return self.world.bot_message(chat_id, content, markup, self._reply_to(params, chat_id))
 
-    def _photo(self, params: Params) -> StoredFile:
+    def _photo(self, params: Params) -> list[dict[str, Any]]:
+        """The PhotoSizes of an uploaded photo, a photo sent before (any size), or a URL."""
         upload = params.upload("photo")
         if upload is not None:
-            return self._store_file(upload)
+            return self.world.files.add_photo(upload.data)
         reference = params.text("photo", "") or ""
         if not reference:
             raise bad_request("there is no photo in the request")
-        if reference in self.world.files:
-            return self.world.files[reference]
+        sizes = self.world.files.photo_sizes(reference)
+        if sizes is not None:
+            return sizes
         if _BUTTON_URL.fullmatch(reference) and reference.lower().startswith("http"):
             # Telegram would download it; offline, the URL itself stands in for the picture
-            return self._store_file(Upload("url", "image/jpeg", reference.encode()))
+            return self.world.files.add_photo(reference.encode())
         raise bad_request("wrong file identifier/HTTP URL specified")
-
-    def _store_file(self, upload: Upload) -> StoredFile:
-        digest = hashlib.sha256(upload.data).hexdigest()
-        unique = f"AQAD{digest[:12]}"
-        file_id = f"AgACAgIAAxkBAAI{digest[:24]}"
-        if file_id not in self.world.files:
-            self.world.files[file_id] = StoredFile(
-                unique, f"photos/file_{self.world.unique()}.jpg", upload.data, 800, 800
-            )
-        return self.world.files[file_id]
 
     def _reply_to(self, params: Params, chat_id: int) -> dict[str, Any] | None:
         reply = params.obj("reply_parameters")
@@ -319,19 +343,21 @@ class BotApi:
     def _apply_edit(
         self, chat_id: int, message: dict[str, Any], changes: dict[str, Any], markup: Any
     ) -> dict[str, Any]:
-        before = {key: message.get(key) for key in changes}
-        if before == changes and message.get("reply_markup") == (markup or None):
+        """Edit the stored message; empty values and an empty keyboard mean "none"."""
+        keyboard = markup if markup and markup.get("inline_keyboard") else None
+        wanted = {key: value or None for key, value in changes.items()}
+        current = {key: message.get(key) or None for key in changes}
+        if current == wanted and message.get("reply_markup") == keyboard:
             raise bad_request(NOT_MODIFIED)
-        for key, value in changes.items():
-            if value:
-                message[key] = value
-            else:
+        for key, value in wanted.items():
+            if value is None:
                 message.pop(key, None)
-        if markup:
-            message["reply_markup"] = markup
-            self.world.sent_markup[(chat_id, int(message["message_id"]))] = markup
-        else:
+            else:
+                message[key] = value
+        if keyboard is None:
             message.pop("reply_markup", None)  # an edit without reply_markup removes it
+        else:
+            message["reply_markup"] = keyboard
         message["edit_date"] = now()
         self.world.changed(chat_id)
         return copy.deepcopy(message)
@@ -371,7 +397,7 @@ class BotApi:
         if message_id is None or message_id not in messages:
             raise bad_request("message to delete not found")
         del messages[message_id]
-        self.world.sent_markup.pop((chat_id, message_id), None)
+        self.world.outside_markup.pop((chat_id, message_id), None)
         self.world.changed(chat_id)
         return True
 
@@ -399,7 +425,7 @@ class BotApi:
         if stored is None:
             raise bad_request("invalid file_id")
         return {
-            "file_id": file_id,
+            "file_id": stored.file_id,
             "file_unique_id": stored.file_unique_id,
             "file_size": len(stored.data),
             "file_path": stored.path,
@@ -422,21 +448,6 @@ def _formatted(
     if not mode and isinstance(given, list):
         entities = [dict(e) for e in given if isinstance(e, dict)]
     return text, entities
-
-
-def _photo_sizes(stored: StoredFile) -> list[dict[str, Any]]:
-    sizes = []
-    for suffix, side in (("s", 90), ("m", 320), ("x", stored.width)):
-        sizes.append(
-            {
-                "file_id": f"AgACAgIAAxkBAAI{stored.file_unique_id}{suffix}",
-                "file_unique_id": f"{stored.file_unique_id}{suffix}",
-                "width": side,
-                "height": side * stored.height // max(stored.width, 1),
-                "file_size": max(len(stored.data) * side // max(stored.width, 1), 1),
-            }
-        )
-    return sizes
 
 
 def _rows(keyboard: Any, name: str) -> list[list[Any]]:

@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl
 
 from starlette.requests import Request
 
-from bot.sandbox.telegram_records import ApiError, bad_request
+from bot.sandbox.telegram_records import bad_request
 
 # Parameters whose value is text even when it looks like a number or JSON.
 TEXT_PARAMS = frozenset(
@@ -177,10 +177,3 @@ class Params:
     def upload(self, name: str) -> Upload | None:
         value = self.raw.get(name)
         return value if isinstance(value, Upload) else None
-
-
-def require(value: Any, error: ApiError) -> Any:
-    """`value` unless it is None or empty text, else raise `error`."""
-    if value is None or value == "":
-        raise error
-    return value

@@ -5,10 +5,10 @@ from __future__ import annotations
 import copy
 import itertools
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from bot.sandbox.telegram_markup import utf16_len
+from bot.sandbox.telegram_files import Files
 from bot.sandbox.telegram_params import Params
 from bot.sandbox.telegram_records import ApiError, BotCall, ChatMessage, Signal, bad_request
 
@@ -35,8 +35,12 @@ DEFAULT_UPDATE_TYPES = frozenset(
         "chat_join_request",
         "chat_boost",
         "removed_chat_boost",
+        "managed_bot",
+        "guest_message",
     }
 )
+# Every update type; these three are delivered only when asked for in allowed_updates.
+UPDATE_TYPES = DEFAULT_UPDATE_TYPES | {"chat_member", "message_reaction", "message_reaction_count"}
 # Update types whose payload is a Message (chat and sender are learnt from them).
 _MESSAGE_UPDATES = ("message", "edited_message", "channel_post", "edited_channel_post")
 
@@ -61,15 +65,6 @@ class Fault:
 class CallbackQueryRecord:
     chat_id: int | None
     answer: dict[str, Any] | None = None
-
-
-@dataclass
-class StoredFile:
-    file_unique_id: str
-    path: str
-    data: bytes = field(repr=False)
-    width: int = 0
-    height: int = 0
 
 
 def now() -> int:
@@ -106,19 +101,20 @@ class World:
         self.chats: dict[int, dict[str, Any]] = {}
         self.privacy: dict[int, bool] = {}
         self.chat_messages: dict[int, dict[int, dict[str, Any]]] = {}
-        self.sent_markup: dict[tuple[int, int], dict[str, Any]] = {}
+        # markup that is not part of the message (reply keyboard, its removal, force reply)
+        self.outside_markup: dict[tuple[int, int], dict[str, Any]] = {}
         self.next_message_id: dict[int, int] = {}
         self.reply_keyboards: dict[int, dict[str, Any]] = {}
         self.updates: list[dict[str, Any]] = []
         self.allowed_updates: frozenset[str] = DEFAULT_UPDATE_TYPES
         self.webhook: dict[str, Any] = {}
-        self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        self.commands: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
         self.callback_queries: dict[str, CallbackQueryRecord] = {}
         self.faults: list[Fault] = []
         self.blocked: set[int] = set()
         self.migrated: dict[int, int] = {}
         self.changes: dict[int, int] = {}
-        self.files: dict[str, StoredFile] = {}
+        self.files = Files()
         self.update_signal.notify()
         self.change_signal.notify()
 
@@ -221,12 +217,13 @@ class World:
                 k: v for k, v in reply_to.items() if k != "reply_to_message"
             }
         message.update(content)
-        if markup and markup.get("inline_keyboard"):
-            message["reply_markup"] = markup
+        if markup and "inline_keyboard" in markup:
+            if markup["inline_keyboard"]:  # an empty inline keyboard is no keyboard
+                message["reply_markup"] = markup
+        elif markup:
+            self.outside_markup[(chat_id, message["message_id"])] = markup
         self._track_keyboard(chat_id, markup)
         self.store_message(chat_id, message)
-        if markup:
-            self.sent_markup[(chat_id, message["message_id"])] = markup
         self.changed(chat_id)
         return copy.deepcopy(message)
 
@@ -238,11 +235,22 @@ class World:
         elif markup.get("remove_keyboard"):
             self.reply_keyboards.pop(chat_id, None)
 
-    def user_used_keyboard(self, chat_id: int) -> None:
-        """A one-time reply keyboard hides after the user pressed one of its buttons."""
+    def user_used_keyboard(self, chat_id: int, text: str = "", contact: bool = False) -> None:
+        """A one-time reply keyboard hides once the user pressed one of its buttons.
+
+        Pressing a plain button sends its label; a request_contact button shares a contact.
+        """
         keyboard = self.reply_keyboards.get(chat_id)
-        if keyboard and keyboard.get("one_time_keyboard"):
-            self.reply_keyboards.pop(chat_id, None)
+        if not keyboard or not keyboard.get("one_time_keyboard"):
+            return
+        for row in keyboard.get("keyboard", []):
+            for key in row:
+                button = {"text": key} if isinstance(key, str) else key
+                if (contact and button.get("request_contact")) or (
+                    not contact and button.get("text") == text
+                ):
+                    self.reply_keyboards.pop(chat_id, None)
+                    return
 
     def find_message(self, chat_id: int, message_id: int | None) -> dict[str, Any] | None:
         if message_id is None:
@@ -260,9 +268,9 @@ class World:
 
     def _view_one(self, chat_id: int, message: dict[str, Any]) -> ChatMessage:
         from_bot = bool(message.get("from", {}).get("is_bot"))
-        markup = self.sent_markup.get((chat_id, message["message_id"])) if from_bot else None
-        if from_bot and "reply_markup" not in message and markup and "inline_keyboard" in markup:
-            markup = None  # the inline keyboard was removed by an edit
+        markup = message.get("reply_markup") or self.outside_markup.get(
+            (chat_id, int(message["message_id"]))
+        )
         text = message.get("text", message.get("caption", ""))
         entities = message.get("entities", message.get("caption_entities", []))
         return ChatMessage(
@@ -338,6 +346,3 @@ class World:
                     self.faults.remove(fault)
                 return fault
         return None
-
-    def text_too_long(self, text: str, limit: int) -> bool:
-        return utf16_len(text) > limit

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import shutil
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -13,7 +15,8 @@ from alembic import command
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 
-from bot.ordering.model import Customer, Draft, Money, PlacedOrder, Step
+from bot.ordering.model import Customer, Draft, Money, PlacedOrder, Placement, PlacementState, Step
+from bot.ordering.screens import AdminOrderPlaced, OrderConfirmed, Outgoing
 from db.engine import create_engine
 from db.migrate import (
     MIGRATIONS_FOLDER,
@@ -25,9 +28,10 @@ from db.migrate import (
     upgrade_async,
     upgrade_connection,
 )
+from db.outbox import SqlOutbox
 from db.store import SqlStore
 
-APP_TABLES = {"drafts", "orders"}
+APP_TABLES = {"drafts", "orders", "placements", "outbox", "bot_settings", "unreachable_chats"}
 
 
 async def table_names(url: str) -> set[str]:
@@ -40,18 +44,51 @@ async def table_names(url: str) -> set[str]:
 
 
 async def seed(url: str) -> Draft:
-    """Store a finished draft with its order and an open draft; return the open one."""
-    store = SqlStore(create_engine(url))
+    """Rows in every table: placed and in-flight placements, messages, settings; the open draft."""
+    engine = create_engine(url)
+    store, outbox = SqlStore(engine), SqlOutbox(engine)
+    created = datetime(2026, 12, 4, 10, 0, tzinfo=UTC)
     try:
-        done = Draft(7_000_000_001, "seed-1", Customer(7_000_000_001, "Пётр"), Step.PLACING)
+        done = Draft(7_000_000_001, "seed-1", Customer(7_000_000_001, "Пётр"), Step.CONFIRM)
         await store.save(done)
+        placing = dataclasses.replace(done, step=Step.PLACING)
+        placement = Placement(placing, PlacementState.QUEUED, created)
+        assert await store.begin_placement(placement, created)
         order = PlacedOrder(1, Money(Decimal("5.25"), "RUB"), "new", "New", None, None, None)
-        await store.record_order(done, order)
+        messages = [
+            Outgoing("seed-1:placed:0", done.chat_id, OrderConfirmed(order)),
+            Outgoing("seed-1:placed:admins", None, AdminOrderPlaced(placing, order)),
+        ]
+        await store.complete(placement, order, messages)
+        await outbox.learn("admin_chat_id", "-1001234567890")
+        await outbox.mark_unreachable(done.chat_id, "bot was blocked", created)
+        waiting = Draft(3, "seed-3", Customer(3, "Ann"), Step.CONFIRM, "Ann", "+15550100", "a@b.co")
+        await store.save(waiting)
+        in_flight = Placement(
+            dataclasses.replace(waiting, step=Step.PLACING), PlacementState.QUEUED, created
+        )
+        assert await store.begin_placement(in_flight, created)
         open_draft = Draft(2, "seed-2", Customer(2, "Zoë"), Step.EMAIL, name="Zoë")
         await store.save(open_draft)
         return open_draft
     finally:
         await store.close()
+
+
+async def row_counts(url: str) -> dict[str, int]:
+    """How many rows each application table holds (tables that do not exist are left out)."""
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as connection:
+            present = await connection.run_sync(lambda sync: inspect(sync).get_table_names())
+            return {
+                table: int(
+                    (await connection.exec_driver_sql(f"SELECT COUNT(*) FROM {table}")).scalar_one()
+                )
+                for table in sorted(APP_TABLES & set(present))
+            }
+    finally:
+        await engine.dispose()
 
 
 async def load(url: str, chat_id: int) -> Draft | None:
@@ -63,13 +100,20 @@ async def load(url: str, chat_id: int) -> Draft | None:
 
 
 async def test_the_stairway_up_down_up_works_on_a_seeded_database(database_url: str) -> None:
-    """head -> base -> each revision up, down and up again, with rows in the tables."""
+    """head -> each revision down with rows in every table -> each revision up, down and up."""
     upgrade(database_url)
-    await seed(database_url)
-    downgrade(database_url, "base")
-    assert await table_names(database_url) <= {"alembic_version"}
+    open_draft = await seed(database_url)
+    counts = await row_counts(database_url)
+    assert set(counts) == APP_TABLES and all(counts.values()), counts
 
     script = ScriptDirectory.from_config(alembic_config(database_url))
+    assert script.get_current_head() == "0002"
+    for revision in script.walk_revisions():  # newest first: down a step, rows still there
+        downgrade(database_url, revision.down_revision or "base")  # type: ignore[arg-type]
+        if revision.down_revision is not None:
+            assert await load(database_url, 2) == open_draft
+    assert await table_names(database_url) <= {"alembic_version"}
+
     for revision in reversed(list(script.walk_revisions())):
         upgrade(database_url, revision.revision)
         downgrade(database_url, revision.down_revision or "base")  # type: ignore[arg-type]
@@ -150,6 +194,14 @@ async def test_every_constraint_in_the_migrated_schema_has_a_name(migrated_url: 
             ["uq_orders_draft_id", "uq_orders_oneentry_order_id"],
             ["ix_orders_chat_id"],
         ),
+        "placements": (
+            "pk_placements",
+            [],
+            ["ix_placements_chat_id", "ix_placements_next_attempt_at"],
+        ),
+        "outbox": ("pk_outbox", [], ["ix_outbox_draft_id", "ix_outbox_next_attempt_at"]),
+        "bot_settings": ("pk_bot_settings", [], []),
+        "unreachable_chats": ("pk_unreachable_chats", [], []),
     }
 
 
@@ -158,7 +210,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "9001"
-down_revision = "0001"
+down_revision = "{head}"
 
 
 def upgrade():
@@ -182,15 +234,20 @@ async def test_a_later_revision_can_alter_constraints_on_a_seeded_database(
     """A batch revision that drops a named constraint and adds columns works on stored rows."""
     folder = tmp_path / "migrations"
     shutil.copytree(MIGRATIONS_FOLDER, folder, ignore=shutil.ignore_patterns("__pycache__"))
-    (folder / "versions" / "v9001_alter_drafts.py").write_text(BATCH_REVISION)
     config = alembic_config(database_url)
     config.set_main_option("script_location", str(folder))
-    await asyncio.to_thread(command.upgrade, config, "0001")
+    head = ScriptDirectory.from_config(config).get_current_head()
+    assert head is not None
+    (folder / "versions" / "v9001_alter_drafts.py").write_text(
+        BATCH_REVISION.replace("{head}", head)
+    )
+    assert ScriptDirectory.from_config(config).get_heads() == ["9001"]
+    await asyncio.to_thread(command.upgrade, config, head)
     open_draft = await seed(database_url)
 
     await asyncio.to_thread(command.upgrade, config, "head")
     assert await load(database_url, 2) == open_draft
-    await asyncio.to_thread(command.downgrade, config, "0001")
+    await asyncio.to_thread(command.downgrade, config, head)
     assert await load(database_url, 2) == open_draft
     check(database_url)
 

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import copy
+import dataclasses
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any, Literal
 
 import httpx
 import pytest
@@ -15,13 +19,12 @@ from bot.oneentry import (
     OneEntryRejected,
     OneEntryShop,
     OneEntryUnavailable,
-    OrderMaybePlaced,
     default_timeout,
 )
 from bot.oneentry.models import FormValue
-from bot.ordering.model import CartLine, Money, OrderRequest
-from bot.ordering.ports import OrderRejected, ShopUnavailable
-from bot.sandbox.oneentry import OneEntrySandbox
+from bot.ordering.model import CartLine, Money, OrderRequest, PlacedOrder
+from bot.ordering.ports import OrderRejected, OutcomeUnknown, ShopUnavailable
+from bot.sandbox.oneentry import OneEntrySandbox, load_seed
 from bot.sandbox.serving import serve
 
 BASE_URL = "http://oneentry.sandbox"
@@ -70,14 +73,20 @@ def client_for(
     )
 
 
-def shop_for(client: OneEntryClient) -> OneEntryShop:
+def shop_for(client: OneEntryClient, reference_marker: str | None = None) -> OneEntryShop:
     return OneEntryShop(
         client,
         storage_marker=STORAGE,
         form_marker="guest_order",
         payment_account="cash",
         lang="en_US",
+        reference_marker=reference_marker,
     )
+
+
+async def place(shop: OneEntryShop, request: OrderRequest) -> PlacedOrder:
+    """The whole placement: the order, then its payment session."""
+    return await shop.open_payment(await shop.create_order(request))
 
 
 @pytest.fixture
@@ -98,7 +107,7 @@ async def test_the_reference_order_costs_three_requests_then_two(
     shop: OneEntryShop, sandbox: OneEntrySandbox
 ) -> None:
     """Sign-in, order, session the first time; only order and session afterwards."""
-    placed = await shop.place_order(REFERENCE)
+    placed = await place(shop, REFERENCE)
     assert placed.total == Money(Decimal("400"), "USD")
     assert (placed.status_id, placed.status_title) == ("guest_upcoming", "Upcoming")
     assert (placed.payment_status, placed.payment_url) == ("waiting", None)
@@ -106,7 +115,7 @@ async def test_the_reference_order_costs_three_requests_then_two(
     assert placed.order_id == sandbox.orders[0]["id"]
     assert routes(sandbox) == ["auth", "create_order", "create_session"]
 
-    again = await shop.place_order(REFERENCE)
+    again = await place(shop, REFERENCE)
     assert again.order_id != placed.order_id
     assert routes(sandbox, 3) == ["create_order", "create_session"]
     assert sandbox.sessions[1]["type"] == "session"
@@ -116,7 +125,7 @@ async def test_the_order_is_stored_with_the_guest_form_data(
     shop: OneEntryShop, sandbox: OneEntrySandbox
 ) -> None:
     """The sandbox received formData keyed by locale with the three guest fields."""
-    await shop.place_order(REFERENCE)
+    await shop.create_order(REFERENCE)
     (order,) = sandbox.orders
     assert order["formData"] == {
         "en_US": [
@@ -167,7 +176,7 @@ async def test_an_order_reads_back_with_its_session(
     client: OneEntryClient, shop: OneEntryShop
 ) -> None:
     """get_order (string total), list_orders and sessions_by_order agree with the placement."""
-    placed = await shop.place_order(REFERENCE)
+    placed = await place(shop, REFERENCE)
     order = await client.get_order(STORAGE, placed.order_id)
     assert order.total_sum == Decimal("400.00")
     assert order.status_title == "Upcoming"
@@ -184,9 +193,9 @@ async def test_expired_tokens_are_refreshed_and_the_order_placed_once(
     shop: OneEntryShop, sandbox: OneEntrySandbox
 ) -> None:
     """401 on create_order -> refresh -> one retry; exactly one new order is stored."""
-    await shop.place_order(REFERENCE)
+    await place(shop, REFERENCE)
     sandbox.expire_access_tokens()
-    await shop.place_order(REFERENCE)
+    await place(shop, REFERENCE)
     assert routes(sandbox, 3) == ["create_order", "refresh", "create_order", "create_session"]
     assert len(sandbox.orders) == 2
 
@@ -196,9 +205,9 @@ async def test_tokens_past_their_lifetime_are_refreshed(
 ) -> None:
     """With a short access-token TTL the client keeps working, one refresh at a time."""
     sandbox.access_token_ttl = 0.05
-    await shop.place_order(REFERENCE)
+    await place(shop, REFERENCE)
     await asyncio.sleep(0.1)
-    await shop.place_order(REFERENCE)
+    await place(shop, REFERENCE)
     assert routes(sandbox).count("refresh") == 1
     assert routes(sandbox).count("auth") == 1
     assert len(sandbox.orders) == 2
@@ -208,9 +217,9 @@ async def test_concurrent_orders_share_one_refresh(
     shop: OneEntryShop, sandbox: OneEntrySandbox
 ) -> None:
     """Several orders hitting 401 together cause a single refresh; all are placed."""
-    await shop.place_order(REFERENCE)
+    await place(shop, REFERENCE)
     sandbox.expire_access_tokens()
-    placed = await asyncio.gather(*(shop.place_order(REFERENCE) for _ in range(4)))
+    placed = await asyncio.gather(*(place(shop, REFERENCE) for _ in range(4)))
     assert len({p.order_id for p in placed}) == 4
     assert routes(sandbox).count("refresh") == 1
     assert routes(sandbox).count("auth") == 1
@@ -222,11 +231,11 @@ async def test_a_used_refresh_token_leads_to_a_new_sign_in(
 ) -> None:
     """Another device signing in with the same fingerprint kills our pair; we sign in again."""
     ours, theirs = client_for(http, sandbox), client_for(http, sandbox)
-    await shop_for(ours).place_order(REFERENCE)
-    await shop_for(theirs).place_order(REFERENCE)  # same fingerprint: replaces our session
+    await place(shop_for(ours), REFERENCE)
+    await place(shop_for(theirs), REFERENCE)  # same fingerprint: replaces our session
     sandbox.expire_access_tokens()
     start = len(sandbox.requests)
-    await shop_for(ours).place_order(REFERENCE)
+    await place(shop_for(ours), REFERENCE)
     assert routes(sandbox, start)[:3] == ["create_order", "refresh", "auth"]
     assert len(sandbox.orders) == 3
 
@@ -237,7 +246,7 @@ async def test_invalid_form_data_is_rejected_with_the_server_message(
     """A bad e-mail is OrderRejected naming the field; nothing is stored, no session opened."""
     bad = OrderRequest("d2", "Ann", "+15550100", "not-an-email", REFERENCE.lines)
     with pytest.raises(OrderRejected, match="guest_email"):
-        await shop.place_order(bad)
+        await shop.create_order(bad)
     assert sandbox.orders == [] and "create_session" not in routes(sandbox)
 
 
@@ -259,13 +268,13 @@ async def test_an_unknown_product_is_rejected(client: OneEntryClient) -> None:
     assert "21" in caught.value.message
 
 
-async def test_a_server_error_after_commit_is_reported_as_maybe_placed(
+async def test_a_server_error_after_commit_is_reported_as_an_unknown_outcome(
     shop: OneEntryShop, sandbox: OneEntrySandbox
 ) -> None:
     """500 after the order was stored: the shop says the outcome is unknown, not 'failed'."""
     sandbox.fail("create_order", status=500, after_commit=True)
-    with pytest.raises(OrderMaybePlaced):
-        await shop.place_order(REFERENCE)
+    with pytest.raises(OutcomeUnknown):
+        await shop.create_order(REFERENCE)
     assert len(sandbox.orders) == 1
     assert routes(sandbox).count("create_order") == 1  # no blind retry
 
@@ -293,7 +302,7 @@ async def test_wrong_credentials_are_an_auth_error(
     assert "definitely-wrong-password" not in str(caught.value)
     assert routes(sandbox) == ["auth"]
     with pytest.raises(ShopUnavailable):
-        await shop_for(client).place_order(REFERENCE)
+        await shop_for(client).create_order(REFERENCE)
 
 
 async def test_a_wrong_app_token_is_refused(
@@ -314,8 +323,8 @@ async def test_a_whole_order_over_loopback_http(sandbox: OneEntrySandbox) -> Non
         httpx.AsyncClient(timeout=default_timeout()) as http,
     ):
         shop = shop_for(client_for(http, sandbox, project_url=url))
-        placed = await shop.place_order(REFERENCE)
-        await shop.place_order(REFERENCE)
+        placed = await place(shop, REFERENCE)
+        await place(shop, REFERENCE)
     assert str(placed.total) == "400 USD" and placed.status_title == "Upcoming"
     assert routes(sandbox) == [
         "auth",
@@ -334,10 +343,127 @@ async def test_a_read_timeout_on_create_order_may_have_placed_it(
     async with serve(sandbox.app) as url, httpx.AsyncClient(timeout=timeout) as http:
         client = client_for(http, sandbox, project_url=url)
         sandbox.fail("create_order", status=0, delay=0.6, after_commit=True)
-        with pytest.raises(OrderMaybePlaced) as caught:
-            await shop_for(client).place_order(REFERENCE)
+        with pytest.raises(OutcomeUnknown) as caught:
+            await shop_for(client).create_order(REFERENCE)
         cause = caught.value.__cause__
         assert isinstance(cause, OneEntryUnavailable) and cause.maybe_applied
         assert "ReadTimeout" in str(cause)
     assert len(sandbox.orders) == 1
     assert routes(sandbox).count("create_order") == 1
+
+
+# --- finding what a lost answer created ----------------------------------------------------
+
+
+def a_minute_ago() -> datetime:
+    return datetime.now(UTC) - timedelta(minutes=1)
+
+
+async def test_find_order_finds_the_order_a_timed_out_create_stored(
+    sandbox: OneEntrySandbox,
+) -> None:
+    """After a read timeout on a committed create, the look-up returns that very order."""
+    since = a_minute_ago()
+    timeout = httpx.Timeout(5.0, read=0.2)
+    async with serve(sandbox.app) as url, httpx.AsyncClient(timeout=timeout) as http:
+        shop = shop_for(client_for(http, sandbox, project_url=url))
+        sandbox.fail("create_order", status=0, delay=0.6, after_commit=True)
+        with pytest.raises(OutcomeUnknown):
+            await shop.create_order(REFERENCE)
+        found = await shop.find_order(REFERENCE, since=since)
+        assert found is not None
+        placed = await shop.open_payment(found)
+    (stored,) = sandbox.orders
+    assert found.order_id == stored["id"] and found.total == Money(Decimal("400"), "USD")
+    assert (found.status_id, found.status_title) == ("guest_upcoming", "Upcoming")
+    assert found.payment_session_id is None and found.lines == REFERENCE.lines
+    assert placed.payment_session_id == sandbox.sessions[0]["id"]
+    assert routes(sandbox).count("create_order") == 1
+
+
+async def test_find_order_ignores_orders_with_other_contacts_or_products(
+    shop: OneEntryShop, sandbox: OneEntrySandbox
+) -> None:
+    """Another e-mail, phone, product or quantity is another order; the exact one is found."""
+    since = a_minute_ago()
+    latte = CartLine(product_id=16, title="Latte", quantity=1, unit_price=Decimal("450"))
+    others = [
+        dataclasses.replace(REFERENCE, email="someone@else.example"),
+        dataclasses.replace(REFERENCE, phone="+18005000501"),
+        dataclasses.replace(REFERENCE, lines=(latte,)),
+        dataclasses.replace(
+            REFERENCE, lines=(dataclasses.replace(REFERENCE.lines[0], quantity=2),)
+        ),
+        dataclasses.replace(REFERENCE, lines=(*REFERENCE.lines, latte)),
+    ]
+    for other in others:
+        await shop.create_order(other)
+    assert await shop.find_order(REFERENCE, since=since) is None
+    mine = await shop.create_order(REFERENCE)
+    for other in others:
+        await shop.create_order(other)
+    found = await shop.find_order(REFERENCE, since=since)
+    assert found is not None and found.order_id == mine.order_id
+    assert len(sandbox.orders) == 11
+
+
+async def test_find_order_ignores_an_order_older_than_since_less_the_clock_skew(
+    shop: OneEntryShop,
+) -> None:
+    """An identical order placed well before the placement began is not taken for its own."""
+    created = await shop.create_order(REFERENCE)
+    now = datetime.now(UTC)
+    assert await shop.find_order(REFERENCE, since=now + timedelta(minutes=6)) is None
+    within_skew = await shop.find_order(REFERENCE, since=now + timedelta(minutes=4))
+    assert within_skew is not None and within_skew.order_id == created.order_id
+
+
+def seed_with_reference_field() -> dict[str, Any]:
+    """The packaged seed, with an optional `order_reference` string field in guest_order."""
+    seed = copy.deepcopy(load_seed())
+    form = next(f for f in seed["forms"] if f["identifier"] == "guest_order")
+    field = copy.deepcopy(next(a for a in form["attributes"] if a["marker"] == "guest_name"))
+    field.update(
+        marker="order_reference",
+        position=max(int(a["position"]) for a in form["attributes"]) + 1,
+        localizeInfos={"en_US": {"title": "Bot reference"}},
+        validators={},
+    )
+    form["attributes"].append(field)
+    return seed
+
+
+@pytest.mark.parametrize("localized", LOCALIZATIONS)
+async def test_with_a_reference_field_orders_carry_the_draft_id_and_are_found_by_it(
+    localized: Literal["keyed", "flat"],
+) -> None:
+    """formData names the draft; find_order picks the draft's order among identical ones."""
+    sandbox = OneEntrySandbox(seed_with_reference_field(), localized=localized)
+    since = a_minute_ago()
+    transport = httpx.ASGITransport(app=sandbox.app)
+    async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as http:
+        shop = shop_for(client_for(http, sandbox), reference_marker="order_reference")
+        first = await shop.create_order(REFERENCE)
+        await shop.create_order(dataclasses.replace(REFERENCE, draft_id="draft-2"))
+        found = await shop.find_order(REFERENCE, since=since)
+        unknown = await shop.find_order(
+            dataclasses.replace(REFERENCE, draft_id="draft-3"), since=since
+        )
+    values = {v["marker"]: v["value"] for v in sandbox.orders[0]["formData"]["en_US"]}
+    assert values["order_reference"] == "draft-1"
+    assert found is not None and found.order_id == first.order_id
+    assert unknown is None
+    assert routes(sandbox).count("form") == 1
+
+
+async def test_find_payment_finds_the_orders_session_or_none(
+    shop: OneEntryShop, sandbox: OneEntrySandbox
+) -> None:
+    """No session yet: None; after open_payment: that session, with its status."""
+    order = await shop.create_order(REFERENCE)
+    assert await shop.find_payment(order) is None
+    opened = await shop.open_payment(order)
+    found = await shop.find_payment(order)
+    assert found == opened
+    assert found is not None and found.payment_session_id == sandbox.sessions[0]["id"]
+    assert found.payment_status == "waiting"

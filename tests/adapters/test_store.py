@@ -1,10 +1,11 @@
-"""The SQL draft store against SQLite files and PostgreSQL, on schemas built by the migrations."""
+"""The SQL store and outbox on SQLite files and PostgreSQL, on schemas the migrations built."""
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
 import time
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -14,9 +15,33 @@ from sqlalchemy import func, inspect, select, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.ordering.model import CartLine, Customer, Draft, Money, PlacedOrder, Product, Step
+from bot.ordering.model import (
+    CartLine,
+    Customer,
+    Draft,
+    Money,
+    PlacedOrder,
+    Placement,
+    PlacementState,
+    Product,
+    Step,
+)
+from bot.ordering.ports import OutboxItem
+from bot.ordering.screens import (
+    AdminOrderFailed,
+    AdminOrderPlaced,
+    AdminScreen,
+    Notice,
+    NoticeKind,
+    OrderConfirmed,
+    Outgoing,
+    Problem,
+    Screen,
+    Summary,
+)
 from db.engine import async_url, create_engine, default_database_url
 from db.migrate import upgrade
+from db.outbox import SqlOutbox
 from db.store import SqlStore
 from db.tables import DraftRow, OrderRow
 
@@ -61,6 +86,31 @@ def an_order(order_id: int = 9_000_000_001, total: str = "3000.80") -> PlacedOrd
         payment_url="https://pay.test/s/1?x=1&y=2",
         lines=a_draft().lines,
     )
+
+
+T0 = datetime(2026, 12, 4, 10, 0, tzinfo=UTC)
+LEASE = T0 + timedelta(minutes=2)
+LATER = datetime.now(UTC) + timedelta(days=1)  # after every message this test run queues
+
+
+def a_placement(draft: Draft | None = None, created_at: datetime = T0) -> Placement:
+    """The placement of a confirmed draft, as the service begins it (the draft at PLACING)."""
+    placing = dataclasses.replace(draft or a_draft(), step=Step.PLACING)
+    return Placement(placing, PlacementState.QUEUED, created_at)
+
+
+async def begin(store: SqlStore, draft: Draft | None = None, lease: datetime = LEASE) -> Placement:
+    """Save the draft at CONFIRM and begin its placement."""
+    draft = dataclasses.replace(draft or a_draft(), step=Step.CONFIRM)
+    await store.save(draft)
+    placement = a_placement(draft)
+    assert await store.begin_placement(placement, lease)
+    return placement
+
+
+@pytest.fixture
+def outbox(engine: AsyncEngine) -> SqlOutbox:
+    return SqlOutbox(engine)
 
 
 async def revision_of(engine: AsyncEngine, chat_id: int) -> int | None:
@@ -116,60 +166,67 @@ async def test_a_new_draft_replaces_the_chats_previous_one(store: SqlStore) -> N
     assert await store.load(BIG_CHAT_ID) == fresh
 
 
-async def test_only_one_of_twenty_concurrent_claims_wins(store: SqlStore) -> None:
-    """Twenty simultaneous claims of a confirmed draft give exactly one True."""
+async def test_only_one_of_twenty_concurrent_begin_placements_wins(store: SqlStore) -> None:
+    """Twenty simultaneous confirmations of a draft give exactly one True, and one placement."""
     await store.save(a_draft(step=Step.CONFIRM))
     results = await asyncio.gather(
-        *(store.claim_for_placement(BIG_CHAT_ID, "d-1") for _ in range(20))
+        *(store.begin_placement(a_placement(), LEASE) for _ in range(20))
     )
     assert results.count(True) == 1
     loaded = await store.load(BIG_CHAT_ID)
     assert loaded is not None and loaded.step is Step.PLACING
+    assert await store.placement("d-1") == a_placement()
 
 
-async def test_a_claim_needs_the_confirm_step_and_the_current_draft(store: SqlStore) -> None:
-    """Claims of another draft id, or of a draft not at CONFIRM, change nothing."""
+async def test_a_placement_needs_the_confirm_step_and_the_current_draft(store: SqlStore) -> None:
+    """A draft not at CONFIRM, a stale draft id or another chat is refused and nothing written."""
     await store.save(a_draft(step=Step.EMAIL))
-    assert not await store.claim_for_placement(BIG_CHAT_ID, "d-1")
+    assert not await store.begin_placement(a_placement(), LEASE)
     await store.save(a_draft(step=Step.CONFIRM))
-    assert not await store.claim_for_placement(BIG_CHAT_ID, "some-older-draft")
-    assert not await store.claim_for_placement(BIG_CHAT_ID + 1, "d-1")
+    assert not await store.begin_placement(a_placement(a_draft(draft_id="older")), LEASE)
+    assert not await store.begin_placement(a_placement(a_draft(chat_id=BIG_CHAT_ID + 1)), LEASE)
     loaded = await store.load(BIG_CHAT_ID)
     assert loaded is not None and loaded.step is Step.CONFIRM
+    assert await store.placement("d-1") is None and await store.placement("older") is None
 
 
-async def test_recording_an_order_keeps_it_and_finishes_the_draft(store: SqlStore) -> None:
-    """After record_order the order is found by draft id, exactly, and the draft is DONE."""
-    draft = a_draft(step=Step.PLACING)
-    await store.save(draft)
+async def test_completing_a_placement_keeps_the_order_and_finishes_the_draft(
+    store: SqlStore,
+) -> None:
+    """After complete the order is found by draft id, exactly; the draft is DONE."""
+    placement = await begin(store)
     order = an_order(total="3000.80")
-    await store.record_order(draft, order)
+    await store.complete(placement, order, [])
     assert await store.order_for_draft("d-1") == order
     kept = await store.order_for_draft("d-1")
     assert kept is not None and str(kept.total.amount) == "3000.80"
     loaded = await store.load(BIG_CHAT_ID)
     assert loaded is not None and loaded.step is Step.DONE
+    placed = await store.placement("d-1")
+    assert placed is not None and placed.state is PlacementState.PLACED and placed.order == order
 
 
-async def test_recording_the_same_draft_twice_keeps_one_order(
-    store: SqlStore, engine: AsyncEngine
+async def test_completing_the_same_placement_twice_keeps_one_order(
+    store: SqlStore, outbox: SqlOutbox, engine: AsyncEngine
 ) -> None:
-    """record_order is idempotent, also when the repeats run at the same time."""
-    draft = a_draft(step=Step.PLACING)
-    await store.save(draft)
-    await store.record_order(draft, an_order())
-    await asyncio.gather(*(store.record_order(draft, an_order()) for _ in range(5)))
+    """complete is idempotent, also when the repeats run at the same time."""
+    placement = await begin(store)
+    messages = [Outgoing("d-1:placed:0", BIG_CHAT_ID, OrderConfirmed(an_order()))]
+    await store.complete(placement, an_order(), messages)
+    await asyncio.gather(*(store.complete(placement, an_order(), messages) for _ in range(5)))
     assert await count_orders(engine) == 1
     assert await store.orders_for_chat(BIG_CHAT_ID) == [an_order()]
+    assert [item.message for item in await outbox.due_messages(LATER)] == messages
 
 
-async def test_recording_an_order_leaves_a_newer_draft_of_the_chat_alone(store: SqlStore) -> None:
+async def test_completing_a_placement_leaves_a_newer_draft_of_the_chat_alone(
+    store: SqlStore,
+) -> None:
     """Finishing an old draft does not close the chat's newer draft."""
-    old = a_draft(draft_id="old", step=Step.PLACING)
-    await store.save(old)
+    old = await begin(store, a_draft(draft_id="old"))
     newer = a_draft(draft_id="newer", step=Step.NAME)
     await store.save(newer)
-    await store.record_order(old, an_order())
+    await store.complete(old, an_order(), [])
     assert await store.load(BIG_CHAT_ID) == newer
     assert await store.order_for_draft("old") == an_order()
 
@@ -183,16 +240,111 @@ async def test_a_draft_without_an_order_has_none(store: SqlStore) -> None:
 async def test_a_chats_orders_come_newest_first(store: SqlStore) -> None:
     """orders_for_chat lists only that chat's orders, the latest first."""
     for number in range(1, 4):
-        draft = a_draft(draft_id=f"d-{number}", step=Step.PLACING)
-        await store.save(draft)
-        await store.record_order(draft, an_order(order_id=number, total=f"{number}.50"))
-    other = a_draft(chat_id=5, draft_id="other", step=Step.PLACING)
-    await store.save(other)
-    await store.record_order(other, an_order(order_id=99))
+        placement = await begin(store, a_draft(draft_id=f"d-{number}"))
+        await store.complete(placement, an_order(order_id=number, total=f"{number}.50"), [])
+    other = await begin(store, a_draft(chat_id=5, draft_id="other"))
+    await store.complete(other, an_order(order_id=99), [])
     orders = await store.orders_for_chat(BIG_CHAT_ID)
     assert [order.order_id for order in orders] == [3, 2, 1]
     assert orders[0].total == Money(Decimal("3.50"), "RUB")
     assert await store.orders_for_chat(12345) == []
+
+
+async def test_every_step_of_a_placement_is_kept(store: SqlStore) -> None:
+    """mark_sending, retry_later and order_created come back from the database as written."""
+    await begin(store)
+    await store.mark_sending("d-1")
+    sending = await store.placement("d-1")
+    assert sending is not None and sending.uncertain
+    await store.retry_later("d-1", attempts=3, uncertain=True, error="x" * 5000, at=T0)
+    waiting = await store.placement("d-1")
+    assert waiting is not None and (waiting.attempts, waiting.uncertain) == (3, True)
+    assert waiting.last_error == "x" * 1000
+    created = dataclasses.replace(an_order(), payment_session_id=None, payment_status=None)
+    await store.order_created("d-1", created)
+    assert await store.placement("d-1") == dataclasses.replace(
+        a_placement(),
+        state=PlacementState.CREATED,
+        attempts=3,
+        order=created,
+        last_error="x" * 1000,
+    )
+
+
+async def test_a_placement_is_due_at_its_retry_time_and_not_before(store: SqlStore) -> None:
+    """retry_later(at=T): take_due before T gives nothing, at T gives the placement."""
+    await begin(store)
+    at = T0 + timedelta(seconds=30)
+    await store.retry_later("d-1", attempts=1, uncertain=False, error="refused", at=at)
+    assert await store.take_due(at - timedelta(seconds=1), LEASE, 10) == []
+    (due,) = await store.take_due(at, at + timedelta(minutes=2), 10)
+    assert due.draft_id == "d-1" and due.attempts == 1 and due.last_error == "refused"
+    assert await store.take_due(at + timedelta(minutes=1), LEASE, 10) == []
+
+
+async def test_concurrent_take_due_calls_never_lease_one_placement_twice(store: SqlStore) -> None:
+    """Rounds of eight workers at once: every due placement is taken, each by one worker only."""
+    for chat in range(1, 11):
+        await begin(store, a_draft(chat_id=chat, draft_id=f"d{chat}"), lease=T0)
+    now = T0 + timedelta(seconds=1)
+    taken: list[str] = []
+    for _ in range(10):
+        batches = await asyncio.gather(
+            *(store.take_due(now, now + timedelta(minutes=2), 3) for _ in range(8))
+        )
+        taken += [placement.draft_id for batch in batches for placement in batch]
+    assert sorted(taken) == sorted(f"d{chat}" for chat in range(1, 11))
+    assert await store.take_due(now + timedelta(minutes=1), LEASE, 50) == []
+    again = await store.take_due(now + timedelta(minutes=2), LEASE, 50)
+    assert len(again) == 10
+
+
+async def test_release_leases_makes_every_in_flight_placement_due(store: SqlStore) -> None:
+    """At start-up the leases of the gone process end; placed and failed ones stay finished."""
+    queued = await begin(store, a_draft(chat_id=1, draft_id="queued"))
+    created = await begin(store, a_draft(chat_id=2, draft_id="created"))
+    await store.order_created("created", an_order(order_id=2))
+    placed = await begin(store, a_draft(chat_id=3, draft_id="placed"))
+    await store.complete(placed, an_order(order_id=3), [])
+    failed = await begin(store, a_draft(chat_id=4, draft_id="failed"))
+    await store.give_up(failed, [])
+    assert await store.take_due(T0, LEASE, 50) == []
+    assert await store.release_leases(T0) == 2
+    due = {p.draft_id: p for p in await store.take_due(T0, LEASE, 50)}
+    assert set(due) == {queued.draft_id, created.draft_id}
+    assert due["created"].order == an_order(order_id=2)
+    assert due["created"].state is PlacementState.CREATED
+
+
+async def test_giving_up_puts_the_draft_back_at_confirm_and_queues_its_messages(
+    store: SqlStore, outbox: SqlOutbox
+) -> None:
+    """give_up fails the placement, reopens the summary and owes the chat and admins a message."""
+    placement = await begin(store)
+    back = a_draft(step=Step.CONFIRM)
+    messages = [
+        Outgoing("d-1:failed:1:0", BIG_CHAT_ID, Summary(back, Problem.PLACEMENT_GAVE_UP)),
+        Outgoing("d-1:failed:1:admins", None, AdminOrderFailed(back, Problem.PLACEMENT_GAVE_UP)),
+    ]
+    await store.give_up(placement, messages)
+    assert await store.load(BIG_CHAT_ID) == back
+    failed = await store.placement("d-1")
+    assert failed is not None and failed.state is PlacementState.FAILED
+    assert await store.take_due(LATER, LEASE, 50) == []
+    assert await outbox.due_messages(LATER) == [OutboxItem(m, 0) for m in messages]
+    assert await store.order_for_draft("d-1") is None
+
+
+async def test_a_failed_placement_can_begin_again_for_the_same_draft(store: SqlStore) -> None:
+    """Confirming the reopened summary starts a fresh placement: no attempts, no error, no doubt."""
+    placement = await begin(store)
+    await store.retry_later("d-1", attempts=7, uncertain=True, error="down", at=T0)
+    await store.give_up(placement, [])
+    again = a_placement(created_at=T0 + timedelta(hours=1))
+    assert await store.begin_placement(again, LEASE)
+    assert await store.placement("d-1") == again
+    loaded = await store.load(BIG_CHAT_ID)
+    assert loaded is not None and loaded.step is Step.PLACING
 
 
 async def test_a_step_this_release_does_not_know_loads_as_cancelled(
@@ -311,3 +463,82 @@ def test_plain_database_urls_get_their_async_driver(given: str, expected: str) -
 def test_the_default_database_is_a_sqlite_file_in_the_working_folder() -> None:
     """Without configuration the bot keeps its data in ./order-bot.db."""
     assert default_database_url() == "sqlite+aiosqlite:///./order-bot.db"
+
+
+# --- the outbox ---------------------------------------------------------------------------------
+
+
+def every_screen_kind() -> list[Outgoing]:
+    draft, order = a_draft(step=Step.CONFIRM), an_order()
+    screens: list[Screen | AdminScreen] = [
+        OrderConfirmed(order),
+        Summary(draft, Problem.ORDER_REJECTED, "formData's marker 'guest_email' is «wrong» 🙃"),
+        Notice(NoticeKind.QUEUED),
+        AdminOrderPlaced(a_draft(step=Step.PLACING), order),
+        AdminOrderFailed(draft, Problem.PLACEMENT_GAVE_UP, ""),
+    ]
+    return [
+        Outgoing(f"d-1:{i}", None if i >= 3 else BIG_CHAT_ID, screen)
+        for i, screen in enumerate(screens)
+    ]
+
+
+async def test_every_screen_kind_comes_back_from_the_outbox_as_it_was_queued(
+    store: SqlStore, outbox: SqlOutbox
+) -> None:
+    """OrderConfirmed, Summary, Notice and both admin screens round-trip, in queue order."""
+    messages = every_screen_kind()
+    await store.complete(await begin(store), an_order(), messages)
+    assert await outbox.due_messages(LATER) == [OutboxItem(m, 0) for m in messages]
+    assert await outbox.due_messages(LATER, draft_id="d-1", limit=2) == [
+        OutboxItem(m, 0) for m in messages[:2]
+    ]
+    assert await outbox.due_messages(LATER, draft_id="another") == []
+    assert await outbox.due_messages(datetime.now(UTC) - timedelta(minutes=1)) == []
+
+
+async def test_delivered_postponed_and_dropped_messages_leave_the_due_list(
+    store: SqlStore, outbox: SqlOutbox
+) -> None:
+    """A delivered or dropped message is never due again; a postponed one is due at its time."""
+    sent, waiting, refused, *_ = every_screen_kind()
+    await store.complete(await begin(store), an_order(), [sent, waiting, refused])
+    await outbox.delivered(sent.key, LATER)
+    await outbox.postpone(waiting.key, attempts=2, at=LATER + timedelta(hours=1), error="429")
+    await outbox.drop(refused.key, "Forbidden: bot was blocked by the user")
+    assert await outbox.due_messages(LATER) == []
+    later_still = LATER + timedelta(hours=1)
+    assert await outbox.due_messages(later_still) == [OutboxItem(waiting, 2)]
+
+
+async def test_a_message_queued_twice_under_one_key_is_kept_once(
+    store: SqlStore, outbox: SqlOutbox
+) -> None:
+    """The first message recorded under a key stays; a second with that key is ignored."""
+    first = Outgoing("d-1:failed:1:0", BIG_CHAT_ID, Notice(NoticeKind.QUEUED))
+    second = dataclasses.replace(first, screen=Notice(NoticeKind.PLACING))
+    placement = await begin(store)
+    await store.give_up(placement, [first])
+    await store.give_up(placement, [second, first])
+    assert await outbox.due_messages(LATER) == [OutboxItem(first, 0)]
+
+
+async def test_a_learnt_setting_is_kept_and_replaced(outbox: SqlOutbox) -> None:
+    """learnt gives None until learn, then the latest value."""
+    assert await outbox.learnt("admin_chat_id") is None
+    await outbox.learn("admin_chat_id", "-100123")
+    await outbox.learn("admin_chat_id", str(BIG_CHAT_ID))
+    assert await outbox.learnt("admin_chat_id") == str(BIG_CHAT_ID)
+    assert await outbox.learnt("something_else") is None
+
+
+async def test_a_chat_is_unreachable_from_marked_until_reachable_again(outbox: SqlOutbox) -> None:
+    """mark_unreachable twice is harmless; mark_reachable clears it, also for unknown chats."""
+    assert not await outbox.is_unreachable(BIG_USER_ID)
+    await outbox.mark_unreachable(BIG_USER_ID, "bot blocked", T0)
+    await outbox.mark_unreachable(BIG_USER_ID, "bot blocked again", T0)
+    assert await outbox.is_unreachable(BIG_USER_ID)
+    assert not await outbox.is_unreachable(BIG_USER_ID + 1)
+    await outbox.mark_reachable(BIG_USER_ID)
+    await outbox.mark_reachable(42)
+    assert not await outbox.is_unreachable(BIG_USER_ID)
