@@ -107,7 +107,8 @@ class OneEntryShop:
         oldest = since - _CLOCK_SKEW
         try:
             async for order in self._orders_newest_first(oldest):
-                if _matches(order, request, reference):
+                created = _created(order)
+                if (created is None or created >= oldest) and _matches(order, request, reference):
                     return to_placed_order(order, None, request)
         except OneEntryError as exc:
             raise ShopUnavailable(f"could not look up orders: {exc.message}") from exc
@@ -170,7 +171,9 @@ class OneEntryShop:
         known = [d for d in dates if d is not None]
         # The listing's order is not documented: an oldest-first listing is read from its end.
         if len(known) > 1 and known[0] < known[-1]:
-            offsets: Iterable[int] = range(max(first.total - _PAGE_SIZE, 0), -1, -_PAGE_SIZE)
+            # the last step is clamped to 0, so the oldest (partial) page is read too
+            ends = range(first.total - _PAGE_SIZE, -_PAGE_SIZE, -_PAGE_SIZE)
+            offsets: Iterable[int] = (max(offset, 0) for offset in ends)
         else:
             offsets = range(0, max(first.total, 1), _PAGE_SIZE)
         for offset in itertools.islice(offsets, _MAX_PAGES):

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
 from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -20,12 +22,11 @@ from bot.oneentry import (
     OneEntryRejected,
     OneEntryShop,
     OneEntryUnavailable,
-    OrderMaybePlaced,
     default_timeout,
 )
 from bot.oneentry.models import FormValue, Order, Product
-from bot.ordering.model import CartLine, OrderRequest
-from bot.ordering.ports import OrderRejected, ShopUnavailable
+from bot.ordering.model import CartLine, OrderRequest, PlacedOrder
+from bot.ordering.ports import OrderRejected, OutcomeUnknown, ShopUnavailable
 
 PROJECT = "https://shop.example"
 APP_TOKEN = "app-token-5ecret-value"
@@ -707,10 +708,19 @@ async def test_list_orders_reads_a_page(client: OneEntryClient, server: FakeOneE
 # --- the Shop adapter ----------------------------------------------------------------------
 
 
-def shop_for(client: OneEntryClient) -> OneEntryShop:
+def shop_for(client: OneEntryClient, reference_marker: str | None = None) -> OneEntryShop:
     return OneEntryShop(
-        client, storage_marker=STORAGE, form_marker="guest_order", payment_account="cash"
+        client,
+        storage_marker=STORAGE,
+        form_marker="guest_order",
+        payment_account="cash",
+        reference_marker=reference_marker,
     )
+
+
+async def place_order(shop: OneEntryShop, request: OrderRequest) -> PlacedOrder:
+    """The whole placement: the order, then its payment session."""
+    return await shop.open_payment(await shop.create_order(request))
 
 
 REQUEST = OrderRequest(
@@ -725,8 +735,8 @@ REQUEST = OrderRequest(
 async def test_the_shop_places_an_order_and_opens_its_payment_session(
     client: OneEntryClient, server: FakeOneEntry
 ) -> None:
-    """place_order = create order + create session, mapped to PlacedOrder."""
-    placed = await shop_for(client).place_order(REQUEST)
+    """create_order then open_payment: one order, one session, mapped to PlacedOrder."""
+    placed = await place_order(shop_for(client), REQUEST)
     assert placed.order_id == 113 and str(placed.total) == "400 USD"
     assert (placed.status_id, placed.status_title) == ("guest_upcoming", "Upcoming")
     assert (placed.payment_session_id, placed.payment_status, placed.payment_url) == (
@@ -753,10 +763,10 @@ async def test_the_shop_places_an_order_and_opens_its_payment_session(
             OrderRejected,
         ),
         (lambda r: error_body(404, "Storage not found"), OrderRejected),
-        (lambda r: error_body(503, "down"), OrderMaybePlaced),
+        (lambda r: error_body(503, "down"), OutcomeUnknown),
         (lambda r: error_body(429, "slow down"), ShopUnavailable),
         (raising(httpx.ConnectError("refused")), ShopUnavailable),
-        (raising(httpx.ReadTimeout("timed out")), OrderMaybePlaced),
+        (raising(httpx.ReadTimeout("timed out")), OutcomeUnknown),
     ],
 )
 async def test_the_shop_maps_failures_to_the_domain_errors(
@@ -768,7 +778,7 @@ async def test_the_shop_maps_failures_to_the_domain_errors(
     """Refusals become OrderRejected with the server's text; outages ShopUnavailable."""
     server.route("POST", ORDERS_PATH, handler)
     with pytest.raises(kind) as caught:
-        await shop_for(client).place_order(REQUEST)
+        await shop_for(client).create_order(REQUEST)
     assert type(caught.value) is kind
     if kind is OrderRejected:
         assert str(caught.value) in {
@@ -778,14 +788,21 @@ async def test_the_shop_maps_failures_to_the_domain_errors(
     assert server.count("/payments/sessions") == 0
 
 
-async def test_a_failed_payment_session_still_reports_the_placed_order(
+async def test_a_failed_payment_session_does_not_hide_the_created_order(
     client: OneEntryClient, server: FakeOneEntry
 ) -> None:
-    """The order exists even if its session cannot be opened; no error hides it."""
+    """The order is reported by create_order; a failing session is a separate, typed error."""
     server.route("POST", "/payments/sessions", lambda r: error_body(500, "boom"))
-    placed = await shop_for(client).place_order(REQUEST)
-    assert placed.order_id == 113
-    assert placed.payment_session_id is None and placed.payment_status is None
+    shop = shop_for(client)
+    created = await shop.create_order(REQUEST)
+    assert created.order_id == 113
+    assert created.payment_session_id is None and created.payment_status is None
+    with pytest.raises(OutcomeUnknown, match="payment session"):
+        await shop.open_payment(created)
+    server.route("POST", "/payments/sessions", lambda r: error_body(429, "slow down"))
+    with pytest.raises(ShopUnavailable) as caught:
+        await shop.open_payment(created)
+    assert type(caught.value) is ShopUnavailable
 
 
 async def test_the_shop_hides_invisible_and_unknown_products(
@@ -819,3 +836,133 @@ async def test_the_shop_reports_a_catalog_outage_as_shop_unavailable(
     server.route("POST", "/products/all", lambda r: error_body(500, "boom"), user=False)
     with pytest.raises(ShopUnavailable):
         await shop_for(client).list_products()
+
+
+# --- finding what a lost answer created ----------------------------------------------------
+
+SINCE = datetime(2025, 6, 4, 4, 30, tzinfo=UTC)
+
+
+def form_with(*markers: str) -> dict[str, Any]:
+    attributes = [
+        {"marker": marker, "type": "string", "position": i, "validators": {}}
+        for i, marker in enumerate(markers, 1)
+    ]
+    return {"id": 7, "identifier": "guest_order", "attributes": attributes}
+
+
+def serve_form(server: FakeOneEntry, form: dict[str, Any] | None) -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json=form) if form else error_body(503, "down")
+
+    server.route("GET", "/forms/marker/guest_order", answer, user=False)
+
+
+def listed_order(order_id: int, created: datetime, **answers: str) -> dict[str, Any]:
+    """An order as the storage's listing sends it, placed by REQUEST unless told otherwise."""
+    values = {"guest_name": "Ann", "guest_phone": "+15550100", "guest_email": "ann@example.com"}
+    values.update(answers)
+    return {
+        **READ_ORDER,
+        "id": order_id,
+        "createdDate": created.isoformat().replace("+00:00", "Z"),
+        "formData": [{"marker": m, "type": "string", "value": v} for m, v in values.items()],
+        "products": [{"id": 15, "title": "Cup", "price": "400", "quantity": 1}],
+    }
+
+
+def serve_orders(server: FakeOneEntry, orders: list[dict[str, Any]]) -> None:
+    def page(request: httpx.Request) -> httpx.Response:
+        offset, limit = int(request.url.params["offset"]), int(request.url.params["limit"])
+        return httpx.Response(
+            200, json={"items": orders[offset : offset + limit], "total": len(orders)}
+        )
+
+    server.route("GET", ORDERS_PATH, page)
+
+
+def sent_form_data(request: httpx.Request) -> dict[str, str]:
+    values = json.loads(request.content)["formData"]["en_US"]
+    return {value["marker"]: value["value"] for value in values}
+
+
+async def test_a_reference_field_in_the_form_carries_the_draft_id_and_is_read_once(
+    client: OneEntryClient, server: FakeOneEntry
+) -> None:
+    """With reference_marker set the form is read once; every order then names its draft."""
+    serve_form(server, form_with("guest_name", "guest_phone", "guest_email", "order_reference"))
+    shop = shop_for(client, reference_marker="order_reference")
+    await shop.create_order(REQUEST)
+    await shop.create_order(dataclasses.replace(REQUEST, draft_id="d2"))
+    creates = [r for r in server.requests if r.method == "POST" and r.url.path.endswith("/orders")]
+    assert [sent_form_data(r)["order_reference"] for r in creates] == ["d1", "d2"]
+    assert server.count("/forms/marker/guest_order") == 1
+
+
+async def test_a_form_without_the_reference_field_gets_orders_without_it(
+    client: OneEntryClient, server: FakeOneEntry
+) -> None:
+    """A shop that has not added the field gets the three guest fields, and one form read."""
+    serve_form(server, form_with("guest_name", "guest_phone", "guest_email"))
+    shop = shop_for(client, reference_marker="order_reference")
+    await shop.create_order(REQUEST)
+    await shop.create_order(REQUEST)
+    assert set(sent_form_data(server.requests[-1])) == {"guest_name", "guest_phone", "guest_email"}
+    assert server.count("/forms/marker/guest_order") == 1
+
+
+async def test_an_unreadable_form_is_asked_for_again_on_the_next_order(
+    client: OneEntryClient, server: FakeOneEntry
+) -> None:
+    """A failed form read sends the order without reference and is not remembered."""
+    serve_form(server, None)
+    shop = shop_for(client, reference_marker="order_reference")
+    await shop.create_order(REQUEST)
+    assert "order_reference" not in sent_form_data(server.requests[-1])
+    serve_form(server, form_with("guest_name", "guest_phone", "guest_email", "order_reference"))
+    await shop.create_order(REQUEST)
+    assert sent_form_data(server.requests[-1])["order_reference"] == "d1"
+    assert server.count("/forms/marker/guest_order") == 2
+
+
+async def test_find_order_skips_orders_older_than_since_less_the_clock_skew(
+    client: OneEntryClient, server: FakeOneEntry
+) -> None:
+    """The same customer's identical order of yesterday is not taken for today's lost one."""
+    serve_orders(server, [listed_order(200, SINCE - timedelta(days=1))])
+    assert await shop_for(client).find_order(REQUEST, since=SINCE) is None
+    serve_orders(server, [listed_order(201, SINCE - timedelta(minutes=4))])
+    found = await shop_for(client).find_order(REQUEST, since=SINCE)
+    assert found is not None and found.order_id == 201
+
+
+async def test_an_oldest_first_listing_is_read_from_its_end_back_to_its_first_order(
+    client: OneEntryClient, server: FakeOneEntry
+) -> None:
+    """With 120 orders listed oldest first, the look-up reaches the oldest page too."""
+    orders = [
+        listed_order(300 + i, SINCE + timedelta(seconds=i), guest_name=f"Other {i}")
+        for i in range(120)
+    ]
+    orders[5] = listed_order(305, SINCE + timedelta(seconds=5))
+    serve_orders(server, orders)
+    found = await shop_for(client).find_order(REQUEST, since=SINCE)
+    assert found is not None and found.order_id == 305
+    assert found.payment_session_id is None and found.lines == REQUEST.lines
+
+
+async def test_find_payment_takes_the_newest_session_of_the_order(
+    client: OneEntryClient, server: FakeOneEntry
+) -> None:
+    """Several sessions: the one with the highest id; none: None."""
+    sessions = [SESSION, {**SESSION, "id": 64, "status": "paid"}, {**SESSION, "id": 63}]
+    server.route(
+        "GET", "/payments/sessions/order/113", lambda r: httpx.Response(200, json=sessions)
+    )
+    shop = shop_for(client)
+    order = await shop.create_order(REQUEST)
+    found = await shop.find_payment(order)
+    assert found is not None and (found.payment_session_id, found.payment_status) == (64, "paid")
+    assert found.order_id == 113
+    server.route("GET", "/payments/sessions/order/113", lambda r: httpx.Response(200, json=[]))
+    assert await shop.find_payment(order) is None
