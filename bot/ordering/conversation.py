@@ -240,6 +240,8 @@ def step(draft: Draft | None, event: Event, rules: Rules) -> Outcome:
     """Apply one event to a chat's draft."""
     if isinstance(event, Start):
         return _start(draft, event)
+    if draft is not None and draft.step is Step.DONE and event == Confirm(draft.draft_id):
+        return Outcome(draft, (Notice(NoticeKind.ALREADY_SUBMITTED),))
     if draft is None or not draft.is_open:
         if isinstance(event, _BUTTONS):
             return Outcome(draft, (Notice(NoticeKind.STALE_BUTTON), Notice(NoticeKind.NO_DRAFT)))

@@ -115,15 +115,17 @@ async def test_a_refused_connection_queues_the_order_until_oneentry_is_back(
     sandbox: Sandbox, chat: Chat, environment: dict[str, str]
 ) -> None:
     """OneEntry's host is down at confirmation: queued; placed once it answers again."""
-    async with proxy_to(sandbox.oneentry_url) as proxy:
-        async with bot_with(environment, oneentry_project_url=proxy.url):
-            summary = await reach_summary(chat)
-            await proxy.refuse()
-            chat.telegram.tap(CUSTOMER_ID, label=CONFIRM, message_id=summary.message_id)
-            await chat.expect("accepted")
-            assert sandbox.oneentry.orders == []
-            await proxy.open()
-            await settled(sandbox, chat)
+    async with (
+        proxy_to(sandbox.oneentry_url) as proxy,
+        bot_with(environment, oneentry_project_url=proxy.url),
+    ):
+        summary = await reach_summary(chat)
+        await proxy.refuse()
+        chat.telegram.tap(CUSTOMER_ID, label=CONFIRM, message_id=summary.message_id)
+        await chat.expect("accepted")
+        assert sandbox.oneentry.orders == []
+        await proxy.open()
+        await settled(sandbox, chat)
     assert_placed_once(sandbox, chat)
 
 

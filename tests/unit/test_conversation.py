@@ -228,9 +228,7 @@ def test_the_placed_order_is_shown_and_the_draft_is_done() -> None:
     assert outcome.screens == (OrderConfirmed(order),)
 
 
-@pytest.mark.parametrize(
-    "problem", [Problem.PLACEMENT_GAVE_UP, Problem.ORDER_REJECTED]
-)
+@pytest.mark.parametrize("problem", [Problem.PLACEMENT_GAVE_UP, Problem.ORDER_REJECTED])
 def test_a_failed_placement_returns_to_the_summary(problem: Problem) -> None:
     """The draft is kept and can be confirmed again."""
     placing = dataclasses.replace(confirm_draft(), step=Step.PLACING)
@@ -311,3 +309,13 @@ def test_an_edited_message_never_answers_a_question() -> None:
             assert outcome.screens == (Notice(NoticeKind.EDIT_IGNORED),)
         else:
             assert outcome.screens == ()
+
+
+def test_confirm_of_a_placed_draft_says_it_was_already_submitted() -> None:
+    """A late second tap on Confirm is answered truthfully, not as an unknown button."""
+    done = at(Step.DONE)
+    outcome = step(done, Confirm(done.draft_id), RULES)
+    assert outcome.draft == done and outcome.effects == ()
+    assert outcome.screens == (Notice(NoticeKind.ALREADY_SUBMITTED),)
+    other = step(done, Confirm("another-draft"), RULES)
+    assert other.screens[0] == Notice(NoticeKind.STALE_BUTTON)
