@@ -125,3 +125,23 @@ class UnreachableChatRow(Base):
     chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     reason: Mapped[str] = mapped_column(Text)
     since: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ProcessedUpdateRow(Base):
+    """A Telegram update already handled: Telegram may deliver it again after a crash."""
+
+    __tablename__ = "processed_updates"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    processed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class OneEntryTokensRow(Base):
+    """The guest user's OneEntry session, so a restart does not sign in again."""
+
+    __tablename__ = "oneentry_tokens"
+
+    account: Mapped[str] = mapped_column(String(320), primary_key=True)
+    access_token: Mapped[str] = mapped_column(Text)
+    refresh_token: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
