@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from typing import Any, TypeAlias
 
 import httpx
@@ -25,6 +25,7 @@ from bot.telegram_ui.updates import PerChatUpdateProcessor
 from db.engine import create_engine
 from db.migrate import upgrade_async
 from db.outbox import SqlOutbox
+from db.session_keeping import SqlTokenKeeper, SqlUpdateLog
 from db.store import SqlStore
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,7 @@ def device_fingerprint(settings: Settings) -> str:
 
 def build_application(settings: Settings) -> BotApp:
     """The python-telegram-bot Application, with everything it needs opened in post_init."""
+    processor = PerChatUpdateProcessor()
     builder = (
         Application.builder()
         .token(settings.telegram_bot_token.get_secret_value())
@@ -50,7 +52,7 @@ def build_application(settings: Settings) -> BotApp:
                 max_retries=3,
             )
         )
-        .concurrent_updates(PerChatUpdateProcessor())
+        .concurrent_updates(processor)
     )
     if settings.telegram_api_url:
         builder = builder.base_url(f"{settings.telegram_api_url}/bot").base_file_url(
@@ -72,6 +74,7 @@ def build_application(settings: Settings) -> BotApp:
             guest_password=settings.oneentry_guest_password.get_secret_value(),
             fingerprint=device_fingerprint(settings),
             lang=settings.oneentry_lang,
+            token_keeper=SqlTokenKeeper(engine, settings.oneentry_guest_login),
         )
         shop = OneEntryShop(
             client,
@@ -93,6 +96,8 @@ def build_application(settings: Settings) -> BotApp:
             app.bot, SqlOutbox(engine), settings.admin_chat_id, settings.shop_currency, utc_now
         )
         await courier.start()
+        updates = SqlUpdateLog(engine)
+        processor.deduplicate(updates.first_time)
         service = OrderingService(store, store, shop, placer, courier, rules)
         worker = PlacementWorker(store, placer, courier)
         resumed = await worker.resume()
@@ -103,9 +108,10 @@ def build_application(settings: Settings) -> BotApp:
         app.add_error_handler(on_error)
         await app.bot.set_my_commands([BotCommand(c, d) for c, d in texts.BOT_COMMANDS])
         assert app.job_queue is not None, "python-telegram-bot[job-queue] is a dependency"
-        app.job_queue.run_once(
-            _run_worker(worker, settings.worker_interval_seconds), when=0, name="placements"
-        )
+        placing = _job("the placement worker", worker.run_once, settings.worker_interval_seconds)
+        app.job_queue.run_once(placing, when=0, name="placements")
+        cleanup = _job("forgetting old updates", updates.forget_old)
+        app.job_queue.run_repeating(cleanup, interval=3600, first=60, name="cleanup")
 
     async def post_shutdown(app: BotApp) -> None:
         await resources.aclose()
@@ -113,19 +119,24 @@ def build_application(settings: Settings) -> BotApp:
     return builder.post_init(post_init).post_shutdown(post_shutdown).build()
 
 
-def _run_worker(
-    worker: PlacementWorker, interval: float
-) -> Callable[[ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]:
-    """A job that runs the worker, then schedules its next run: runs never overlap."""
+Job = Callable[[ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
+
+
+def _job(what: str, work: Callable[[], Awaitable[object]], then: float | None = None) -> Job:
+    """A job-queue callback that logs failures (the next run tries again; nothing is lost).
+
+    With `then`, the job schedules its next run `then` seconds after it ends: runs never overlap.
+    """
 
     async def run(context: ContextTypes.DEFAULT_TYPE) -> None:
         try:
-            await worker.run_once()
-        except Exception:  # the next run tries again; nothing is lost in between
-            log.exception("the placement worker failed")
+            await work()
+        except Exception:
+            log.exception("%s failed", what)
         finally:
-            assert context.job_queue is not None
-            context.job_queue.run_once(run, when=interval, name="placements")
+            if then is not None:
+                assert context.job_queue is not None
+                context.job_queue.run_once(run, when=then, name=what)
 
     return run
 

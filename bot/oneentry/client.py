@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TypeVar
+from typing import Protocol, TypeVar
 from urllib.parse import quote
 
 import httpx
@@ -72,6 +72,16 @@ class _Tokens:
     refresh: str = field(repr=False)
 
 
+class TokenKeeper(Protocol):
+    """Keeps the guest session between runs, so a restart does not sign in again."""
+
+    async def load(self) -> tuple[str, str] | None:
+        """The access and refresh tokens kept last, if any."""
+
+    async def save(self, access: str, refresh: str) -> None:
+        """Keep the current tokens (refresh tokens are single use: keep every new pair)."""
+
+
 class _RefreshRefused(Exception):
     """The refresh token was not accepted (used, expired, other device); sign in again."""
 
@@ -92,6 +102,7 @@ class OneEntryClient:
         lang: str = "en_US",
         login_marker: str = "email_reg",
         password_marker: str = "password_reg",
+        token_keeper: TokenKeeper | None = None,
     ) -> None:
         self._http = http
         self._project_url = project_url.rstrip("/")
@@ -116,6 +127,7 @@ class OneEntryClient:
         )
         self._tokens: _Tokens | None = None
         self._auth_lock = asyncio.Lock()
+        self._keeper = token_keeper
 
     def __repr__(self) -> str:
         return f"OneEntryClient(project_url={self._project_url!r}, lang={self._lang!r})"
@@ -384,7 +396,9 @@ class OneEntryClient:
             return self._tokens
         async with self._auth_lock:
             if self._tokens is None:
-                self._tokens = await self._sign_in()
+                self._tokens = await self._kept_tokens()
+            if self._tokens is None:
+                self._tokens = await self._keep(await self._sign_in())
             return self._tokens
 
     async def _renew(self, *, stale: _Tokens) -> _Tokens:
@@ -395,13 +409,31 @@ class OneEntryClient:
                 return current  # another task renewed while this one waited
             if current is not None:
                 try:
-                    self._tokens = await self._refresh(current)
+                    self._tokens = await self._keep(await self._refresh(current))
                     return self._tokens
                 except _RefreshRefused:
                     logger.info("OneEntry refused the refresh token; signing the guest in again")
             self._tokens = None
-            self._tokens = await self._sign_in()
+            self._tokens = await self._keep(await self._sign_in())
             return self._tokens
+
+    async def _kept_tokens(self) -> _Tokens | None:
+        if self._keeper is None:
+            return None
+        try:
+            kept = await self._keeper.load()
+        except Exception as exc:  # a store that cannot be read only costs a sign-in
+            logger.warning("kept OneEntry session not readable: %s", type(exc).__name__)
+            return None
+        return None if kept is None else _Tokens(*kept)
+
+    async def _keep(self, tokens: _Tokens) -> _Tokens:
+        if self._keeper is not None:
+            try:
+                await self._keeper.save(tokens.access, tokens.refresh)
+            except Exception as exc:  # the session works; only a restart would sign in again
+                logger.warning("OneEntry session not kept: %s", type(exc).__name__)
+        return tokens
 
     async def _refresh(self, tokens: _Tokens) -> _Tokens:
         path = f"{self._auth_path}/refresh"

@@ -29,9 +29,19 @@ from db.migrate import (
     upgrade_connection,
 )
 from db.outbox import SqlOutbox
+from db.session_keeping import SqlTokenKeeper, SqlUpdateLog
 from db.store import SqlStore
 
-APP_TABLES = {"drafts", "orders", "placements", "outbox", "bot_settings", "unreachable_chats"}
+APP_TABLES = {
+    "drafts",
+    "orders",
+    "placements",
+    "outbox",
+    "bot_settings",
+    "unreachable_chats",
+    "processed_updates",
+    "oneentry_tokens",
+}
 
 
 async def table_names(url: str) -> set[str]:
@@ -68,6 +78,8 @@ async def seed(url: str) -> Draft:
             dataclasses.replace(waiting, step=Step.PLACING), PlacementState.QUEUED, created
         )
         assert await store.begin_placement(in_flight, created)
+        await SqlTokenKeeper(engine, "guest@example.com").save("access", "refresh")
+        assert await SqlUpdateLog(engine).first_time(500000001)
         open_draft = Draft(2, "seed-2", Customer(2, "Zoë"), Step.EMAIL, name="Zoë")
         await store.save(open_draft)
         return open_draft
@@ -107,7 +119,7 @@ async def test_the_stairway_up_down_up_works_on_a_seeded_database(database_url: 
     assert set(counts) == APP_TABLES and all(counts.values()), counts
 
     script = ScriptDirectory.from_config(alembic_config(database_url))
-    assert script.get_current_head() == "0002"
+    assert script.get_current_head() == "0003"
     for revision in script.walk_revisions():  # newest first: down a step, rows still there
         downgrade(database_url, revision.down_revision or "base")  # type: ignore[arg-type]
         if revision.down_revision is not None:
@@ -202,6 +214,8 @@ async def test_every_constraint_in_the_migrated_schema_has_a_name(migrated_url: 
         "outbox": ("pk_outbox", [], ["ix_outbox_draft_id", "ix_outbox_next_attempt_at"]),
         "bot_settings": ("pk_bot_settings", [], []),
         "unreachable_chats": ("pk_unreachable_chats", [], []),
+        "oneentry_tokens": ("pk_oneentry_tokens", [], []),
+        "processed_updates": ("pk_processed_updates", [], ["ix_processed_updates_processed_at"]),
     }
 
 
