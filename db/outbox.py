@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.ordering.ports import OutboxItem
 from bot.ordering.screens import Outgoing
 from db.mapping import screen_from_json
-from db.sessions import Sessions
+from db.sessions import Sessions, execute_counted
 from db.tables import BotSettingRow, OutboxRow, UnreachableChatRow
 
 _ERROR_LIMIT = 1000
@@ -42,6 +42,20 @@ class SqlOutbox:
             for r in rows
         ]
 
+    async def claim(self, key: str, now: datetime, until: datetime) -> bool:
+        take = (
+            update(OutboxRow)
+            .where(
+                OutboxRow.key == key,
+                OutboxRow.state == "pending",
+                OutboxRow.next_attempt_at <= now,
+            )
+            .values(next_attempt_at=until)
+            .execution_options(synchronize_session=False)
+        )
+        async with self._db.writing() as session:
+            return (await execute_counted(session, take)).rowcount == 1
+
     async def delivered(self, key: str, now: datetime) -> None:
         await self._set(key, state="sent", sent_at=now)
 
@@ -62,7 +76,7 @@ class SqlOutbox:
             .values(key=name, value=value)
             .on_conflict_do_update(index_elements=[BotSettingRow.key], set_={"value": value})
         )
-        async with self._db.write.begin() as session:
+        async with self._db.writing() as session:
             await session.execute(upsert)
 
     async def mark_unreachable(self, chat_id: int, reason: str, now: datetime) -> None:
@@ -71,11 +85,11 @@ class SqlOutbox:
             .values(chat_id=chat_id, reason=reason[:_ERROR_LIMIT], since=now)
             .on_conflict_do_nothing(index_elements=[UnreachableChatRow.chat_id])
         )
-        async with self._db.write.begin() as session:
+        async with self._db.writing() as session:
             await session.execute(upsert)
 
     async def mark_reachable(self, chat_id: int) -> None:
-        async with self._db.write.begin() as session:
+        async with self._db.writing() as session:
             await session.execute(
                 delete(UnreachableChatRow).where(UnreachableChatRow.chat_id == chat_id)
             )
@@ -91,5 +105,5 @@ class SqlOutbox:
             .values(**values)
             .execution_options(synchronize_session=False)
         )
-        async with self._db.write.begin() as session:
+        async with self._db.writing() as session:
             await session.execute(change)

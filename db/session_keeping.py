@@ -33,7 +33,7 @@ class SqlTokenKeeper:
             .values(account=self._account, **values)
             .on_conflict_do_update(index_elements=[OneEntryTokensRow.account], set_=values)
         )
-        async with self._db.write.begin() as session:
+        async with self._db.writing() as session:
             await session.execute(upsert)
 
 
@@ -51,12 +51,12 @@ class SqlUpdateLog:
             .values(update_id=update_id, processed_at=now())
             .on_conflict_do_nothing(index_elements=[ProcessedUpdateRow.update_id])
         )
-        async with self._db.write.begin() as session:
+        async with self._db.writing() as session:
             return (await execute_counted(session, record)).rowcount == 1
 
     async def forget_old(self, moment: datetime | None = None) -> int:
         """Drop records older than the keeping time (Telegram keeps updates for 24 hours)."""
         cutoff = (moment or now()) - self._keep
         drop = delete(ProcessedUpdateRow).where(ProcessedUpdateRow.processed_at < cutoff)
-        async with self._db.write.begin() as session:
+        async with self._db.writing() as session:
             return (await execute_counted(session, drop)).rowcount

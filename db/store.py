@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from bot.ordering.model import Draft, PlacedOrder, Placement, PlacementState, Step
+from bot.ordering.model import Contacts, Draft, PlacedOrder, Placement, PlacementState, Step
 from bot.ordering.screens import Outgoing
 from db.mapping import (
     draft_from_row,
@@ -55,7 +55,7 @@ class SqlStore:
             index_elements=[DraftRow.chat_id],
             set_={**values, "revision": DraftRow.revision + 1, "updated_at": moment},
         )
-        async with self._db.write.begin() as session:
+        async with self._db.writing() as session:
             await session.execute(upsert)
 
     async def order_for_draft(self, draft_id: str) -> PlacedOrder | None:
@@ -74,6 +74,25 @@ class SqlStore:
         async with self._db.read.begin() as session:
             rows = await session.scalars(query)
             return [order_from_row(row) for row in rows]
+
+    async def last_contacts(self, chat_id: int) -> Contacts | None:
+        """Name, phone and e-mail of the chat's newest order that has all three."""
+        query = (
+            select(OrderRow.name, OrderRow.phone, OrderRow.email)
+            .where(
+                OrderRow.chat_id == chat_id,
+                OrderRow.name.is_not(None),
+                OrderRow.phone.is_not(None),
+                OrderRow.email.is_not(None),
+            )
+            .order_by(OrderRow.created_at.desc(), OrderRow.id.desc())
+            .limit(1)
+        )
+        async with self._db.read.begin() as session:
+            row = (await session.execute(query)).first()
+        if row is None or not (row.name and row.phone and row.email):
+            return None
+        return Contacts(row.name, row.phone, row.email)
 
     # --- placements ----------------------------------------------------------------------
 
@@ -99,7 +118,7 @@ class SqlStore:
             .values(draft_id=draft.draft_id, **values)
             .on_conflict_do_update(index_elements=[PlacementRow.draft_id], set_=values)
         )
-        async with self._db.write.begin() as session:
+        async with self._db.writing() as session:
             if (await execute_counted(session, claim)).rowcount != 1:
                 return False
             await session.execute(record)
@@ -137,7 +156,7 @@ class SqlStore:
             .values(**order_values(draft, order), created_at=now())
             .on_conflict_do_nothing(index_elements=[OrderRow.draft_id])
         )
-        async with self._db.write.begin() as session:
+        async with self._db.writing() as session:
             await session.execute(keep)
             await session.execute(_set_step(draft, Step.DONE, only_from=Step.PLACING))
             await session.execute(
@@ -152,7 +171,7 @@ class SqlStore:
 
     async def give_up(self, placement: Placement, messages: Sequence[Outgoing]) -> None:
         draft = placement.draft
-        async with self._db.write.begin() as session:
+        async with self._db.writing() as session:
             await session.execute(
                 _placement_update(draft.draft_id, state=PlacementState.FAILED.value)
             )
@@ -167,7 +186,7 @@ class SqlStore:
             .limit(limit)
         )
         taken: list[Placement] = []
-        async with self._db.write.begin() as session:
+        async with self._db.writing() as session:
             for draft_id in list(await session.scalars(due)):
                 # leased only if nobody else took it meanwhile
                 lease = _placement_update(draft_id, next_attempt_at=lease_until).where(
@@ -186,7 +205,7 @@ class SqlStore:
             .values(next_attempt_at=now)
             .execution_options(synchronize_session=False)
         )
-        async with self._db.write.begin() as session:
+        async with self._db.writing() as session:
             return (await execute_counted(session, release)).rowcount
 
     async def placement(self, draft_id: str) -> Placement | None:
@@ -199,7 +218,7 @@ class SqlStore:
         await self._db.engine.dispose()
 
     async def _update_placement(self, draft_id: str, **values: Any) -> None:
-        async with self._db.write.begin() as session:
+        async with self._db.writing() as session:
             await session.execute(_placement_update(draft_id, **values))
 
     async def _queue(

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from bot.ordering.model import Draft, OrderRequest, PlacedOrder, Placement, Product
+from bot.ordering.model import Contacts, Draft, OrderRequest, PlacedOrder, Placement, Product
 from bot.ordering.screens import Outgoing
 
 
@@ -35,6 +35,12 @@ class DraftStore(Protocol):
 
     async def order_for_draft(self, draft_id: str) -> PlacedOrder | None:
         """The order placed from this draft, if any."""
+
+    async def orders_for_chat(self, chat_id: int) -> list[PlacedOrder]:
+        """The chat's placed orders, newest first (as recorded when they were placed)."""
+
+    async def last_contacts(self, chat_id: int) -> Contacts | None:
+        """The contact details of the chat's newest placed order, if it has one."""
 
 
 class PlacementStore(Protocol):
@@ -75,10 +81,19 @@ class PlacementStore(Protocol):
 
 class Shop(Protocol):
     async def list_products(self) -> Sequence[Product]:
-        """Visible products, in the shop's order."""
+        """Products that can be ordered (visible, available, priced), in the shop's order.
+
+        May be a copy a few seconds old. Raises ShopUnavailable when there is none to give.
+        """
 
     async def get_product(self, product_id: int) -> Product | None:
-        """One product, or None when it does not exist."""
+        """One product that can be ordered, or None (unknown, hidden or unavailable)."""
+
+    async def current_products(self, product_ids: Sequence[int]) -> Sequence[Product]:
+        """These products as the shop has them now (not a cached copy); gone ones left out."""
+
+    async def order_status(self, order: PlacedOrder) -> PlacedOrder:
+        """The order with its current status and payment status. Raises ShopUnavailable."""
 
     async def create_order(self, request: OrderRequest) -> PlacedOrder:
         """Create the order (without a payment session yet).
@@ -114,6 +129,9 @@ class OutboxStore(Protocol):
         self, now: datetime, draft_id: str | None = None, limit: int = 50
     ) -> list[OutboxItem]:
         """Undelivered messages due by `now`, oldest first (only `draft_id`'s when given)."""
+
+    async def claim(self, key: str, now: datetime, until: datetime) -> bool:
+        """Take a due message for sending until `until`; False when another sender has it."""
 
     async def delivered(self, key: str, now: datetime) -> None:
         """The message reached its chat."""

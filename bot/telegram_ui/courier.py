@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -26,6 +25,7 @@ log = logging.getLogger(__name__)
 
 ADMIN_CHAT_SETTING = "admin_chat_id"
 _RETRY_CAP = timedelta(minutes=10)
+_CLAIM = timedelta(minutes=2)  # longer than sending one message can take
 
 
 class TelegramCourier:
@@ -46,7 +46,6 @@ class TelegramCourier:
         self._currency = currency
         self._clock = clock
         self._batch = batch
-        self._lock = asyncio.Lock()  # a handler and the worker never send one message twice
 
     async def start(self) -> None:
         """Use the admin group's id learnt in an earlier run (after a migration)."""
@@ -75,8 +74,11 @@ class TelegramCourier:
             await self._outbox.mark_reachable(chat_id)
 
     async def deliver(self, draft_id: str | None = None) -> None:
-        async with self._lock:
-            for item in await self._outbox.due_messages(self._clock(), draft_id, self._batch):
+        now = self._clock()
+        for item in await self._outbox.due_messages(now, draft_id, self._batch):
+            # a handler and the worker (or another process) never send one message twice;
+            # a sender that dies holding the claim leaves the message due again after it
+            if await self._outbox.claim(item.message.key, now, now + _CLAIM):
                 await self._send(item)
 
     async def _send(self, item: OutboxItem, *, moved: bool = False) -> None:

@@ -511,6 +511,21 @@ async def test_delivered_postponed_and_dropped_messages_leave_the_due_list(
     assert await outbox.due_messages(later_still) == [OutboxItem(waiting, 2)]
 
 
+async def test_a_due_message_is_claimed_by_one_sender_until_its_claim_runs_out(
+    store: SqlStore, outbox: SqlOutbox
+) -> None:
+    """Concurrent claims: one wins; the message is not due while claimed, and due again after."""
+    message, *_ = every_screen_kind()
+    await store.complete(await begin(store), an_order(), [message])
+    until = LATER + timedelta(minutes=2)
+    claims = await asyncio.gather(*(outbox.claim(message.key, LATER, until) for _ in range(8)))
+    assert sorted(claims) == [False] * 7 + [True]
+    assert await outbox.due_messages(LATER) == []
+    assert await outbox.due_messages(until) == [OutboxItem(message, 0)]
+    await outbox.delivered(message.key, LATER)
+    assert not await outbox.claim(message.key, until, until + timedelta(minutes=2))
+
+
 async def test_a_message_queued_twice_under_one_key_is_kept_once(
     store: SqlStore, outbox: SqlOutbox
 ) -> None:

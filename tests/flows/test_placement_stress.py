@@ -4,9 +4,8 @@ a fifth of the create-order calls (half of them after storing the order)."""
 from __future__ import annotations
 
 from collections import Counter
-from decimal import Decimal
 
-from bot.ordering.model import CartLine, Customer, Draft, Step
+from bot.sandbox.customers import confirm_tap, confirmed_draft
 from bot.sandbox.run import ADMIN_CHAT_ID, Sandbox
 from db.engine import create_engine
 from db.migrate import upgrade_async
@@ -14,41 +13,7 @@ from db.store import SqlStore
 from tests.flows.test_placement_faults import admin_messages, bot_with
 
 CUSTOMERS = 200
-FIRST_CHAT = 810_000_000
 SETTLE = 120.0
-
-
-def draft_of(number: int) -> Draft:
-    chat_id = FIRST_CHAT + number
-    return Draft(
-        chat_id=chat_id,
-        draft_id=f"stress{number:04d}",
-        customer=Customer(chat_id, f"Customer{number}"),
-        step=Step.CONFIRM,
-        name=f"Customer {number}",
-        phone=f"+1800555{number:04d}",
-        email=f"customer{number}@example.com",
-        lines=(CartLine(15, "Cappuccino", 1 + number % 3, Decimal("400")),),
-    )
-
-
-def confirm_tap(draft: Draft, tap: int) -> dict[str, object]:
-    """A callback query as Telegram sends it for a tap on the summary's Confirm button."""
-    user = {"id": draft.chat_id, "is_bot": False, "first_name": draft.customer.first_name}
-    return {
-        "callback_query": {
-            "id": f"{draft.chat_id}{tap}",
-            "from": user,
-            "chat_instance": f"-{draft.chat_id}",
-            "data": f"c:{draft.draft_id}",
-            "message": {
-                "message_id": 1,
-                "date": 1735689600,
-                "chat": {"id": draft.chat_id, "type": "private", "first_name": user["first_name"]},
-                "text": "Please check your order",
-            },
-        }
-    }
 
 
 async def test_two_hundred_double_confirms_with_failing_oneentry_place_each_order_once(
@@ -58,7 +23,7 @@ async def test_two_hundred_double_confirms_with_failing_oneentry_place_each_orde
     url = environment["DATABASE_URL"]
     await upgrade_async(url)
     engine = create_engine(url)
-    drafts = [draft_of(n) for n in range(CUSTOMERS)]
+    drafts = [confirmed_draft(n) for n in range(CUSTOMERS)]
     try:
         store = SqlStore(engine)
         for draft in drafts:
