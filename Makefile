@@ -5,7 +5,7 @@ STAMP := $(VENV)/.installed
 SDK_DIR := tests/conformance/oneentry_sdk
 SDK_STAMP := $(SDK_DIR)/node_modules/.installed
 
-.PHONY: test demo check lint types run sandbox clean
+.PHONY: test demo check lint types run sandbox bench clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -29,6 +29,9 @@ run: $(STAMP)
 
 sandbox: $(STAMP)
 	$(VENV)/bin/order-bot sandbox
+
+bench: $(STAMP)
+	$(PY) benchmarks/placement.py
 
 lint: $(STAMP)
 	$(PY) -m ruff check .
