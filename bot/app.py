@@ -83,6 +83,8 @@ def build_application(settings: Settings) -> BotApp:
             payment_account=settings.payment_account,
             lang=settings.oneentry_lang,
             reference_marker=settings.order_reference_marker,
+            catalogue_ttl=settings.catalogue_cache_seconds,
+            unavailable_statuses=settings.unavailable_statuses,
         )
         store = SqlStore(engine)
         rules = ContactRules(settings.phone_region)

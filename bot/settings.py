@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     log_level: str = Field(default="INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")
     # the order form's field that carries the bot's reference of an order, if the shop added it
     order_reference_marker: str = "order_reference"
+    # how long a read of the catalogue is reused, and the product statuses that are not for sale
+    catalogue_cache_seconds: float = Field(default=60.0, ge=0)
+    unavailable_product_statuses: str = "out_of_stock"
     retry_base_seconds: float = Field(default=2.0, gt=0)
     retry_max_seconds: float = Field(default=300.0, gt=0)
     placement_give_up_minutes: float = Field(default=60.0, gt=0)
@@ -55,6 +58,10 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("expected an http:// or https:// URL")
         return value.rstrip("/")
+
+    @property
+    def unavailable_statuses(self) -> tuple[str, ...]:
+        return tuple(s.strip() for s in self.unavailable_product_statuses.split(",") if s.strip())
 
     @property
     def bot_id(self) -> str:

@@ -5,10 +5,12 @@ All translation between OneEntry's records and the domain's values lives here.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import itertools
 import logging
-from collections.abc import AsyncIterator, Iterable, Sequence
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 
 from bot.oneentry import models
@@ -27,6 +29,61 @@ logger = logging.getLogger(__name__)
 _PAGE_SIZE = 50
 _MAX_PAGES = 40  # a bound on catalog paging, far above a guest shop's size
 _CLOCK_SKEW = timedelta(minutes=5)  # between this host's clock and OneEntry's
+_RETRY_PAUSE = 0.3  # seconds before the one retry of a failed catalogue read
+_FAILED_READ_PAUSE = 5.0  # after a failed read, the last good copy is served this long
+
+
+class CatalogueCache:
+    """The catalogue, read from OneEntry at most once per `ttl` seconds.
+
+    Concurrent readers of an expired copy wait for one read (single flight). A failed read is
+    retried once after a short pause; if it fails again the last good copy is served (for a
+    few seconds, then OneEntry is asked again), and only without any copy does it raise.
+    """
+
+    def __init__(
+        self,
+        load: Callable[[], Awaitable[tuple[Product, ...]]],
+        ttl: float,
+        clock: Callable[[], float] = time.monotonic,
+        retry_pause: float = _RETRY_PAUSE,
+    ) -> None:
+        self._load = load
+        self._ttl = ttl
+        self._clock = clock
+        self._retry_pause = retry_pause
+        self._lock = asyncio.Lock()
+        self._products: tuple[Product, ...] | None = None
+        self._fresh_until = float("-inf")
+
+    def invalidate(self) -> None:
+        self._fresh_until = float("-inf")
+
+    async def products(self) -> tuple[Product, ...]:
+        if self._products is not None and self._clock() < self._fresh_until:
+            return self._products
+        async with self._lock:
+            if self._products is not None and self._clock() < self._fresh_until:
+                return self._products  # another reader refreshed it meanwhile
+            try:
+                products = await self._read_with_retry()
+            except ShopUnavailable as exc:
+                if self._products is None:
+                    raise
+                logger.warning("catalogue not refreshed, serving the last good copy: %s", exc)
+                self._fresh_until = self._clock() + min(self._ttl, _FAILED_READ_PAUSE)
+                return self._products
+            self._products = products
+            self._fresh_until = self._clock() + self._ttl
+            return products
+
+    async def _read_with_retry(self) -> tuple[Product, ...]:
+        try:
+            return await self._load()
+        except ShopUnavailable as exc:
+            logger.info("catalogue read failed, retrying once: %s", exc)
+        await asyncio.sleep(self._retry_pause)
+        return await self._load()
 
 
 class OneEntryShop:
@@ -41,8 +98,13 @@ class OneEntryShop:
         payment_account: str,
         lang: str = "en_US",
         reference_marker: str | None = None,
+        catalogue_ttl: float = 60.0,
+        unavailable_statuses: Iterable[str] = ("out_of_stock",),
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._client = client
+        self._unavailable = frozenset(unavailable_statuses)
+        self._catalogue = CatalogueCache(self._read_catalogue, catalogue_ttl, clock)
         self._storage_marker = storage_marker
         self._form_marker = form_marker
         self._payment_account = payment_account
@@ -52,12 +114,52 @@ class OneEntryShop:
         self._reference_checked = False
 
     async def list_products(self) -> Sequence[Product]:
+        return await self._catalogue.products()
+
+    async def get_product(self, product_id: int) -> Product | None:
+        """From the cached catalogue; a product not in it (yet) is read from OneEntry."""
+        for product in await self._catalogue.products():
+            if product.id == product_id:
+                return product
+        return await self._read_product(product_id)
+
+    async def current_products(self, product_ids: Sequence[int]) -> Sequence[Product]:
+        found = []
+        for product_id in dict.fromkeys(product_ids):
+            product = await self._read_product(product_id)
+            if product is not None:
+                found.append(product)
+        return tuple(found)
+
+    async def order_status(self, order: PlacedOrder) -> PlacedOrder:
+        try:
+            read = await self._client.get_order(self._storage_marker, order.order_id, self._lang)
+            sessions = await self._client.sessions_by_order(order.order_id)
+        except OneEntryError as exc:
+            raise ShopUnavailable(f"could not read order {order.order_id}: {exc.message}") from exc
+        status_id = read.status_id or order.status_id
+        current = dataclasses.replace(
+            order, status_id=status_id, status_title=read.status_title or status_id
+        )
+        if sessions:
+            return with_session(current, max(sessions, key=lambda s: s.id))
+        if read.payment_status_id:
+            return dataclasses.replace(current, payment_status=read.payment_status_id)
+        return current
+
+    def orderable(self, item: models.Product) -> bool:
+        """Visible, not in an unavailable status, and priced."""
+        return (
+            item.is_visible and item.status_id not in self._unavailable and item.price is not None
+        )
+
+    async def _read_catalogue(self) -> tuple[Product, ...]:
         found: list[Product] = []
         offset = 0
         try:
             for _ in range(_MAX_PAGES):
                 page = await self._client.list_products(offset, _PAGE_SIZE, self._lang)
-                found.extend(to_product(item) for item in page.items if item.is_visible)
+                found.extend(to_product(item) for item in page.items if self.orderable(item))
                 offset += len(page.items)
                 if not page.items or offset >= page.total:
                     break
@@ -65,14 +167,14 @@ class OneEntryShop:
             raise ShopUnavailable(f"could not load products: {exc.message}") from exc
         return tuple(found)
 
-    async def get_product(self, product_id: int) -> Product | None:
+    async def _read_product(self, product_id: int) -> Product | None:
         try:
             item = await self._client.get_product(product_id, self._lang)
         except OneEntryNotFound:
             return None
         except OneEntryError as exc:
             raise ShopUnavailable(f"could not load product {product_id}: {exc.message}") from exc
-        return to_product(item) if item.is_visible else None
+        return to_product(item) if self.orderable(item) else None
 
     async def create_order(self, request: OrderRequest) -> PlacedOrder:
         form_data = await self._form_data(request)

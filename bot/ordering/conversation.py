@@ -6,8 +6,13 @@ Rules:
 - The transitions are the TRANSITIONS table: (step, event type) -> handler. Commands (/start,
   /cancel, /help) are valid in every step. Any other pair is not a transition: the draft is
   unchanged and the customer is reminded of the current question.
-- Buttons carry the draft id; a tap whose draft id or step does not match the draft is stale and
-  changes nothing.
+- The shop comes first: catalogue (PRODUCT), a product's card (QUANTITY), the CART; checkout
+  asks the questions that have no answer yet (or offers the previous order's details, REUSE),
+  then shows the summary (CONFIRM). An answer changed from the summary leads back to it.
+- Buttons carry the draft id; a tap whose draft id does not match the draft, or whose event
+  is not a transition of the draft's step, is stale and changes nothing.
+- Confirm carries the cart's products as the shop has them now: when a price changed or a
+  product is gone, the customer sees the new summary and must confirm again.
 - Placing an order leaves CONFIRM through PLACING; only OrderPlaced ends in DONE.
 - An edited message changes nothing: an open draft's customer is told to send a new message.
 """
@@ -15,29 +20,39 @@ Rules:
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Protocol
 
 from bot.ordering.events import (
     AddMore,
+    Back,
     Cancel,
     CancelTapped,
+    CartCleared,
+    CartOpened,
+    Checkout,
     Confirm,
     ContactShared,
+    EditAnswer,
     Event,
     Help,
+    LineRemoved,
     MessageEdited,
     NonText,
     OrderPlaced,
+    PageChosen,
     PlacementFailed,
     ProductChosen,
+    QuantityChanged,
     QuantityChosen,
+    SavedDetailsAnswered,
     Start,
     TextEntered,
     UnknownButton,
 )
-from bot.ordering.model import CartLine, Draft, OrderRequest, Product, Step
+from bot.ordering.model import CartLine, Contacts, Draft, OrderRequest, Product, Step
 from bot.ordering.screens import (
     Ask,
     Effect,
@@ -52,6 +67,8 @@ from bot.ordering.screens import (
 
 NAME_MIN, NAME_MAX = 2, 64
 QUANTITY_MAX = 99
+PAGE_SIZE = 5  # products on one catalogue page
+_PRODUCT_LINK = re.compile(r"p(\d{1,12})")
 
 
 class Rules(Protocol):
@@ -73,8 +90,20 @@ class Outcome:
 
 Handler = Callable[[Draft, Event, Rules], Outcome]
 
-# Steps that wait for an answer to a question.
-QUESTION_STEPS = frozenset((Step.NAME, Step.PHONE, Step.EMAIL, Step.PRODUCT, Step.QUANTITY))
+# Steps that wait for an answer (or a tap) of the customer.
+QUESTION_STEPS = frozenset(
+    (
+        Step.NAME,
+        Step.PHONE,
+        Step.EMAIL,
+        Step.PRODUCT,
+        Step.QUANTITY,
+        Step.CART,
+        Step.REUSE,
+    )
+)
+# The questions of checkout, in the order they are asked.
+CONTACT_QUESTIONS = (Step.NAME, Step.PHONE, Step.EMAIL)
 
 
 def current_screen(draft: Draft, problem: Problem | None = None) -> Screen:
@@ -96,12 +125,27 @@ def _show(draft: Draft) -> Outcome:
     return Outcome(draft, (current_screen(draft),))
 
 
+def answers_missing(draft: Draft) -> tuple[Step, ...]:
+    """The contact questions without an answer yet, in the order they are asked."""
+    answers = {Step.NAME: draft.name, Step.PHONE: draft.phone, Step.EMAIL: draft.email}
+    return tuple(q for q in CONTACT_QUESTIONS if not answers[q])
+
+
+def _next_question(draft: Draft) -> Draft:
+    """After an answer: the next unanswered question, or the summary once all are there."""
+    missing = answers_missing(draft)
+    return dataclasses.replace(draft, step=missing[0] if missing else Step.CONFIRM)
+
+
+# --- checkout questions ------------------------------------------------------------------------
+
+
 def _name(draft: Draft, event: Event, rules: Rules) -> Outcome:
     assert isinstance(event, TextEntered)
     name = " ".join(event.text.split())
     if not (NAME_MIN <= len(name) <= NAME_MAX) or not any(c.isalpha() for c in name):
         return _ask(draft, Problem.BAD_NAME)
-    return _show(dataclasses.replace(draft, step=Step.PHONE, name=name))
+    return _show(_next_question(dataclasses.replace(draft, name=name)))
 
 
 def _phone_text(draft: Draft, event: Event, rules: Rules) -> Outcome:
@@ -109,7 +153,7 @@ def _phone_text(draft: Draft, event: Event, rules: Rules) -> Outcome:
     phone = rules.phone(event.text)
     if phone is None:
         return _ask(draft, Problem.BAD_PHONE)
-    return _show(dataclasses.replace(draft, step=Step.EMAIL, phone=phone))
+    return _show(_next_question(dataclasses.replace(draft, phone=phone)))
 
 
 def _phone_contact(draft: Draft, event: Event, rules: Rules) -> Outcome:
@@ -119,7 +163,7 @@ def _phone_contact(draft: Draft, event: Event, rules: Rules) -> Outcome:
     phone = rules.phone(event.phone if event.phone.startswith("+") else "+" + event.phone)
     if phone is None:
         return _ask(draft, Problem.BAD_PHONE)
-    return _show(dataclasses.replace(draft, step=Step.EMAIL, phone=phone))
+    return _show(_next_question(dataclasses.replace(draft, phone=phone)))
 
 
 def _email(draft: Draft, event: Event, rules: Rules) -> Outcome:
@@ -127,7 +171,37 @@ def _email(draft: Draft, event: Event, rules: Rules) -> Outcome:
     email = rules.email(event.text.strip())
     if email is None:
         return _ask(draft, Problem.BAD_EMAIL)
-    return _show(dataclasses.replace(draft, step=Step.PRODUCT, email=email))
+    return _show(_next_question(dataclasses.replace(draft, email=email)))
+
+
+def _back(draft: Draft, event: Event, rules: Rules) -> Outcome:
+    """/back: a question being edited returns to the summary; otherwise one step back."""
+    assert isinstance(event, Back)
+    if draft.step in CONTACT_QUESTIONS or draft.step is Step.REUSE:
+        if not answers_missing(draft):
+            return _show(dataclasses.replace(draft, step=Step.CONFIRM))
+        at = CONTACT_QUESTIONS.index(draft.step) if draft.step in CONTACT_QUESTIONS else 0
+        previous = CONTACT_QUESTIONS[at - 1] if at > 0 else Step.CART
+        return _show(dataclasses.replace(draft, step=previous))
+    if draft.step is Step.QUANTITY:
+        return _show(dataclasses.replace(draft, step=Step.PRODUCT, pending=None))
+    if draft.step is Step.CART:
+        return _show(dataclasses.replace(draft, step=Step.PRODUCT))
+    if draft.step is Step.CONFIRM:
+        return _show(dataclasses.replace(draft, step=Step.CART))
+    return _ask(draft, Problem.NOTHING_TO_GO_BACK_TO)
+
+
+# --- the shop ----------------------------------------------------------------------------------
+
+
+def _page(draft: Draft, event: Event, rules: Rules) -> Outcome:
+    """Another catalogue page; from a product's card or the cart, back to the catalogue."""
+    assert isinstance(event, PageChosen)
+    if event.draft_id != draft.draft_id:
+        return _stale(draft)
+    browsing = dataclasses.replace(draft, step=Step.PRODUCT, pending=None)
+    return Outcome(browsing, (Ask(browsing, Step.PRODUCT, page=max(event.page, 0)),))
 
 
 def _product(draft: Draft, event: Event, rules: Rules) -> Outcome:
@@ -146,33 +220,144 @@ def _quantity(draft: Draft, event: Event, rules: Rules) -> Outcome:
         quantity: int | None = event.quantity
     else:
         assert isinstance(event, TextEntered)
-        text = event.text.strip()
-        quantity = int(text) if text.isdecimal() and len(text) <= 4 else None
+        quantity = parse_quantity(event.text)
     if quantity is None or not 1 <= quantity <= QUANTITY_MAX or draft.pending is None:
         return _ask(draft, Problem.BAD_QUANTITY)
-    return _show(
-        dataclasses.replace(
-            draft,
-            step=Step.CONFIRM,
-            lines=add_line(draft.lines, draft.pending, quantity),
-            pending=None,
-        )
-    )
+    lines = add_line(draft.lines, draft.pending, quantity)
+    return _show(dataclasses.replace(draft, step=Step.CART, lines=lines, pending=None))
+
+
+def parse_quantity(text: str) -> int | None:
+    text = text.strip()
+    return int(text) if text.isdecimal() and len(text) <= 4 else None
+
+
+def _open_cart(draft: Draft, event: Event, rules: Rules) -> Outcome:
+    assert isinstance(event, CartOpened)
+    if event.draft_id != draft.draft_id:
+        return _stale(draft)
+    if not draft.lines:
+        return _ask(dataclasses.replace(draft, step=Step.PRODUCT), Problem.CART_EMPTY)
+    return _show(dataclasses.replace(draft, step=Step.CART, pending=None))
+
+
+def _change_quantity(draft: Draft, event: Event, rules: Rules) -> Outcome:
+    assert isinstance(event, QuantityChanged)
+    if event.draft_id != draft.draft_id:
+        return _stale(draft)
+    line = next((line for line in draft.lines if line.product_id == event.product_id), None)
+    if line is None:
+        return _stale(draft)
+    quantity = line.quantity + event.delta
+    if quantity > QUANTITY_MAX:
+        return _ask(draft, Problem.QUANTITY_LIMIT)
+    if quantity < 1:
+        return _with_lines(draft, _without(draft.lines, line.product_id))
+    changed = dataclasses.replace(line, quantity=quantity)
+    lines = tuple(changed if x.product_id == line.product_id else x for x in draft.lines)
+    return _with_lines(draft, lines)
+
+
+def _remove_line(draft: Draft, event: Event, rules: Rules) -> Outcome:
+    assert isinstance(event, LineRemoved)
+    if event.draft_id != draft.draft_id:
+        return _stale(draft)
+    if all(line.product_id != event.product_id for line in draft.lines):
+        return _stale(draft)
+    return _with_lines(draft, _without(draft.lines, event.product_id))
+
+
+def _clear_cart(draft: Draft, event: Event, rules: Rules) -> Outcome:
+    assert isinstance(event, CartCleared)
+    if event.draft_id != draft.draft_id:
+        return _stale(draft)
+    return _with_lines(draft, ())
+
+
+def _without(lines: tuple[CartLine, ...], product_id: int) -> tuple[CartLine, ...]:
+    return tuple(line for line in lines if line.product_id != product_id)
+
+
+def _with_lines(draft: Draft, lines: tuple[CartLine, ...]) -> Outcome:
+    """The cart with new lines; an emptied cart goes back to the catalogue."""
+    if not lines:
+        browsing = dataclasses.replace(draft, step=Step.PRODUCT, lines=())
+        return _ask(browsing, Problem.CART_EMPTY)
+    return _show(dataclasses.replace(draft, step=Step.CART, lines=lines))
 
 
 def _add_more(draft: Draft, event: Event, rules: Rules) -> Outcome:
     assert isinstance(event, AddMore)
     if event.draft_id != draft.draft_id:
         return _stale(draft)
-    return _show(dataclasses.replace(draft, step=Step.PRODUCT))
+    return _show(dataclasses.replace(draft, step=Step.PRODUCT, pending=None))
+
+
+def _checkout(draft: Draft, event: Event, rules: Rules) -> Outcome:
+    """The questions without answers; a returning customer is offered the previous details."""
+    assert isinstance(event, Checkout)
+    if event.draft_id != draft.draft_id:
+        return _stale(draft)
+    if not draft.lines:
+        return _ask(dataclasses.replace(draft, step=Step.PRODUCT), Problem.CART_EMPTY)
+    missing = answers_missing(draft)
+    if event.saved is not None and missing == CONTACT_QUESTIONS:
+        reuse = dataclasses.replace(draft, step=Step.REUSE)
+        return Outcome(reuse, (Ask(reuse, Step.REUSE, saved=event.saved),))
+    return _show(_next_question(draft))
+
+
+def _saved_details(draft: Draft, event: Event, rules: Rules) -> Outcome:
+    assert isinstance(event, SavedDetailsAnswered)
+    if event.draft_id != draft.draft_id:
+        return _stale(draft)
+    if not event.use or event.saved is None:
+        return _show(dataclasses.replace(draft, step=Step.NAME))
+    saved: Contacts = event.saved
+    filled = dataclasses.replace(
+        draft, name=saved.name, phone=saved.phone, email=saved.email, step=Step.CONFIRM
+    )
+    return Outcome(filled, (Notice(NoticeKind.DETAILS_REUSED), Summary(filled)))
+
+
+def _edit_answer(draft: Draft, event: Event, rules: Rules) -> Outcome:
+    assert isinstance(event, EditAnswer)
+    if event.draft_id != draft.draft_id or event.question not in CONTACT_QUESTIONS:
+        return _stale(draft)
+    return _show(dataclasses.replace(draft, step=event.question))
+
+
+# --- the summary and placing -------------------------------------------------------------------
 
 
 def _confirm(draft: Draft, event: Event, rules: Rules) -> Outcome:
     assert isinstance(event, Confirm)
     if event.draft_id != draft.draft_id:
         return _stale(draft)
+    if event.current is not None:
+        lines, gone = reprice(draft.lines, event.current)
+        if not lines:
+            browsing = dataclasses.replace(draft, step=Step.PRODUCT, lines=())
+            return _ask(browsing, Problem.PRODUCTS_GONE)
+        if lines != draft.lines:
+            changed = dataclasses.replace(draft, lines=lines)
+            problem = Problem.PRODUCTS_GONE if gone else Problem.PRICES_CHANGED
+            return Outcome(changed, (Summary(changed, problem),))
     placing = dataclasses.replace(draft, step=Step.PLACING)
     return Outcome(placing, (Notice(NoticeKind.PLACING),), (PlaceOrder(order_request(draft)),))
+
+
+def reprice(
+    lines: tuple[CartLine, ...], current: Sequence[Product]
+) -> tuple[tuple[CartLine, ...], bool]:
+    """The lines at the shop's current prices, and whether some product is gone (left out)."""
+    by_id = {product.id: product for product in current if product.price is not None}
+    kept = tuple(
+        dataclasses.replace(line, unit_price=by_id[line.product_id].price)
+        for line in lines
+        if line.product_id in by_id
+    )
+    return kept, len(kept) < len(lines)
 
 
 def _already_submitted(draft: Draft, event: Event, rules: Rules) -> Outcome:
@@ -213,34 +398,78 @@ def _text_expected(draft: Draft, event: Event, rules: Rules) -> Outcome:
     return _ask(draft, Problem.TEXT_EXPECTED)
 
 
+_OPEN = (
+    Step.NAME,
+    Step.PHONE,
+    Step.EMAIL,
+    Step.PRODUCT,
+    Step.QUANTITY,
+    Step.CART,
+    Step.REUSE,
+    Step.CONFIRM,
+)
+
 TRANSITIONS: dict[tuple[Step, type[Event]], Handler] = {
+    (Step.PRODUCT, PageChosen): _page,
+    (Step.PRODUCT, ProductChosen): _product,
+    (Step.PRODUCT, CartOpened): _open_cart,
+    (Step.PRODUCT, TextEntered): _use_buttons,
+    (Step.QUANTITY, QuantityChosen): _quantity,
+    (Step.QUANTITY, TextEntered): _quantity,
+    (Step.QUANTITY, PageChosen): _page,
+    (Step.CART, QuantityChanged): _change_quantity,
+    (Step.CART, LineRemoved): _remove_line,
+    (Step.CART, CartCleared): _clear_cart,
+    (Step.CART, AddMore): _add_more,
+    (Step.CART, Checkout): _checkout,
+    (Step.CART, TextEntered): _use_buttons,
+    (Step.REUSE, SavedDetailsAnswered): _saved_details,
+    (Step.REUSE, TextEntered): _use_buttons,
     (Step.NAME, TextEntered): _name,
     (Step.PHONE, TextEntered): _phone_text,
     (Step.PHONE, ContactShared): _phone_contact,
     (Step.EMAIL, TextEntered): _email,
-    (Step.PRODUCT, ProductChosen): _product,
-    (Step.PRODUCT, TextEntered): _use_buttons,
-    (Step.QUANTITY, QuantityChosen): _quantity,
-    (Step.QUANTITY, TextEntered): _quantity,
     (Step.CONFIRM, Confirm): _confirm,
-    (Step.CONFIRM, AddMore): _add_more,
+    (Step.CONFIRM, EditAnswer): _edit_answer,
+    (Step.CONFIRM, CartOpened): _open_cart,
     (Step.CONFIRM, CancelTapped): _cancel_tapped,
     (Step.CONFIRM, TextEntered): _use_buttons,
     (Step.PLACING, Confirm): _already_submitted,
     (Step.PLACING, OrderPlaced): _placed,
     (Step.PLACING, PlacementFailed): _failed,
+    **{(s, Back): _back for s in _OPEN if s is not Step.PRODUCT},
     **{(s, NonText): _text_expected for s in (Step.NAME, Step.PHONE, Step.EMAIL, Step.QUANTITY)},
 }
 
 
-_BUTTONS = Confirm | ProductChosen | QuantityChosen | AddMore | CancelTapped | UnknownButton
+_BUTTONS = (
+    Confirm
+    | ProductChosen
+    | QuantityChosen
+    | AddMore
+    | CancelTapped
+    | UnknownButton
+    | PageChosen
+    | CartOpened
+    | QuantityChanged
+    | LineRemoved
+    | CartCleared
+    | Checkout
+    | SavedDetailsAnswered
+    | EditAnswer
+)
 
 
 def step(draft: Draft | None, event: Event, rules: Rules) -> Outcome:
     """Apply one event to a chat's draft."""
     if isinstance(event, Start):
         return _start(draft, event)
-    if draft is not None and draft.step is Step.DONE and event == Confirm(draft.draft_id):
+    if (
+        draft is not None
+        and draft.step is Step.DONE
+        and isinstance(event, Confirm)
+        and event.draft_id == draft.draft_id
+    ):
         return Outcome(draft, (Notice(NoticeKind.ALREADY_SUBMITTED),))
     if draft is None or not draft.is_open:
         if isinstance(event, _BUTTONS):
@@ -263,18 +492,50 @@ def step(draft: Draft | None, event: Event, rules: Rules) -> Outcome:
         return handler(draft, event, rules)
     if isinstance(event, _BUTTONS):
         return _stale(draft)
+    if isinstance(event, Back):
+        return _ask(draft, Problem.NOTHING_TO_GO_BACK_TO)
     return _ask(draft)
 
 
+def linked_product_id(payload: str | None) -> int | None:
+    """The product id of a deep link's start parameter ("p15"), if it is one."""
+    match = _PRODUCT_LINK.fullmatch(payload or "")
+    return int(match[1]) if match else None
+
+
 def _start(draft: Draft | None, event: Start) -> Outcome:
+    linked = linked_product_id(event.payload)
     if draft is not None and draft.is_open:
         customer = dataclasses.replace(draft.customer, language=event.customer.language)
         resumed = dataclasses.replace(draft, customer=customer)
-        return Outcome(resumed, (Notice(NoticeKind.RESUMED), current_screen(resumed)))
+        if linked is None or draft.step is Step.PLACING:
+            return Outcome(resumed, (Notice(NoticeKind.RESUMED), current_screen(resumed)))
+        return _open_linked(resumed, event.product)
     new = Draft(
-        chat_id=event.chat_id, draft_id=event.draft_id, customer=event.customer, step=Step.NAME
+        chat_id=event.chat_id, draft_id=event.draft_id, customer=event.customer, step=Step.PRODUCT
     )
-    return Outcome(new, (Notice(NoticeKind.WELCOME), current_screen(new)))
+    if linked is None:
+        return Outcome(new, (Notice(NoticeKind.WELCOME), current_screen(new)))
+    opened = _open_linked(new, event.product)
+    return Outcome(opened.draft, (Notice(NoticeKind.WELCOME), *opened.screens))
+
+
+def _open_linked(draft: Draft, product: Product | None) -> Outcome:
+    """A deep link's product card; the catalogue when the product cannot be ordered."""
+    if product is None or product.price is None:
+        browsing = dataclasses.replace(draft, step=Step.PRODUCT, pending=None)
+        return _ask(browsing, Problem.PRODUCT_UNAVAILABLE)
+    return _show(dataclasses.replace(draft, step=Step.QUANTITY, pending=product))
+
+
+def page_count(products: Sequence[Product]) -> int:
+    return max(1, -(-len(products) // PAGE_SIZE))
+
+
+def page_of(products: Sequence[Product], page: int) -> tuple[int, tuple[Product, ...]]:
+    """The page (clamped to the catalogue) and its products."""
+    page = min(max(page, 0), page_count(products) - 1)
+    return page, tuple(products[page * PAGE_SIZE : (page + 1) * PAGE_SIZE])
 
 
 def add_line(lines: tuple[CartLine, ...], product: Product, quantity: int) -> tuple[CartLine, ...]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.ordering.model import Customer, PlacedOrder, Product
+from bot.ordering.model import Contacts, Customer, PlacedOrder, Product, Step
 from bot.ordering.screens import Problem
 
 
@@ -13,7 +13,8 @@ class Start:
     chat_id: int
     customer: Customer
     draft_id: str  # used only when a new draft begins
-    payload: str | None = None
+    payload: str | None = None  # a deep link's start parameter, e.g. "p15"
+    product: Product | None = None  # the deep-linked product, looked up by the service
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,11 @@ class Cancel:
 @dataclass(frozen=True)
 class Help:
     pass
+
+
+@dataclass(frozen=True)
+class Back:
+    """/back: one step back (from a question being edited: back to the summary)."""
 
 
 @dataclass(frozen=True)
@@ -61,12 +67,72 @@ class QuantityChosen:
 
 @dataclass(frozen=True)
 class AddMore:
+    """From the cart: back to the catalogue to add another product."""
+
     draft_id: str
+
+
+@dataclass(frozen=True)
+class PageChosen:
+    """A catalogue page (next/previous), or back to the catalogue from a product's card."""
+
+    draft_id: str
+    page: int
+
+
+@dataclass(frozen=True)
+class CartOpened:
+    draft_id: str
+
+
+@dataclass(frozen=True)
+class QuantityChanged:
+    """Plus or minus one on a cart line; a line going below 1 is removed."""
+
+    draft_id: str
+    product_id: int
+    delta: int
+
+
+@dataclass(frozen=True)
+class LineRemoved:
+    draft_id: str
+    product_id: int
+
+
+@dataclass(frozen=True)
+class CartCleared:
+    draft_id: str
+
+
+@dataclass(frozen=True)
+class Checkout:
+    draft_id: str
+    saved: Contacts | None = None  # the chat's previous order's details, found by the service
+
+
+@dataclass(frozen=True)
+class SavedDetailsAnswered:
+    """Yes / enter new, to "use the same details as last time?"."""
+
+    draft_id: str
+    use: bool
+    saved: Contacts | None = None
+
+
+@dataclass(frozen=True)
+class EditAnswer:
+    """From the summary: change one answer, then come back to the summary."""
+
+    draft_id: str
+    question: Step
 
 
 @dataclass(frozen=True)
 class Confirm:
     draft_id: str
+    # the cart's products as the shop has them now (re-read by the service); None: not re-read
+    current: tuple[Product, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -101,6 +167,15 @@ Event = (
     | ProductChosen
     | QuantityChosen
     | AddMore
+    | Back
+    | PageChosen
+    | CartOpened
+    | QuantityChanged
+    | LineRemoved
+    | CartCleared
+    | Checkout
+    | SavedDetailsAnswered
+    | EditAnswer
     | Confirm
     | CancelTapped
     | UnknownButton

@@ -40,12 +40,23 @@ class Step(enum.StrEnum):
     NAME = "name"
     PHONE = "phone"
     EMAIL = "email"
-    PRODUCT = "product"
-    QUANTITY = "quantity"
+    PRODUCT = "product"  # browsing the catalogue
+    QUANTITY = "quantity"  # a product's card, waiting for how many
+    CART = "cart"
+    REUSE = "reuse"  # offered the contact details of the chat's previous order
     CONFIRM = "confirm"
     PLACING = "placing"
     DONE = "done"
     CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True)
+class Contacts:
+    """The answers an order needs about the customer."""
+
+    name: str
+    phone: str
+    email: str
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from bot.ordering.model import Draft, OrderRequest, PlacedOrder, Product, Step
+from bot.ordering.model import Contacts, Draft, OrderRequest, PlacedOrder, Product, Step
 
 
 class Problem(enum.Enum):
@@ -16,6 +16,11 @@ class Problem(enum.Enum):
     NOT_OWN_CONTACT = "not_own_contact"
     BAD_EMAIL = "bad_email"
     BAD_QUANTITY = "bad_quantity"
+    QUANTITY_LIMIT = "quantity_limit"
+    CART_EMPTY = "cart_empty"
+    PRICES_CHANGED = "prices_changed"
+    PRODUCTS_GONE = "products_gone"
+    NOTHING_TO_GO_BACK_TO = "nothing_to_go_back_to"
     PRODUCT_UNAVAILABLE = "product_unavailable"
     USE_BUTTONS = "use_buttons"
     TEXT_EXPECTED = "text_expected"
@@ -35,16 +40,23 @@ class NoticeKind(enum.Enum):
     ALREADY_SUBMITTED = "already_submitted"
     EDIT_IGNORED = "edit_ignored"
     QUEUED = "queued"
+    DETAILS_REUSED = "details_reused"
 
 
 @dataclass(frozen=True)
 class Ask:
-    """A question of the current step; `products` is filled in by the service for PRODUCT."""
+    """What the current step waits for.
+
+    The service fills in what the conversation cannot know: the catalogue for PRODUCT (shown
+    at `page`), the previous order's details for REUSE.
+    """
 
     draft: Draft
     question: Step
     problem: Problem | None = None
     products: tuple[Product, ...] = ()
+    page: int = 0
+    saved: Contacts | None = None
 
 
 @dataclass(frozen=True)
@@ -64,7 +76,15 @@ class OrderConfirmed:
     order: PlacedOrder
 
 
-Screen = Ask | Summary | Notice | OrderConfirmed
+@dataclass(frozen=True)
+class OrderHistory:
+    """The chat's orders, newest first, with their statuses as the shop has them now."""
+
+    orders: tuple[PlacedOrder, ...]
+    stale: bool = False  # the shop was not reachable: the statuses are the stored ones
+
+
+Screen = Ask | Summary | Notice | OrderConfirmed | OrderHistory
 
 
 @dataclass(frozen=True)

@@ -11,16 +11,32 @@ import secrets
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
-from bot.ordering.conversation import Rules, step
-from bot.ordering.events import Event, ProductChosen
-from bot.ordering.model import Draft, Step
+from bot.ordering.conversation import Rules, linked_product_id, step
+from bot.ordering.events import (
+    Checkout,
+    Confirm,
+    Event,
+    ProductChosen,
+    SavedDetailsAnswered,
+    Start,
+)
+from bot.ordering.model import Draft, PlacedOrder, Product, Step
 from bot.ordering.placement import Placer, new_placement
 from bot.ordering.ports import Courier, DraftStore, PlacementStore, Shop, ShopUnavailable
-from bot.ordering.screens import Ask, Notice, NoticeKind, PlaceOrder, Problem, Screen
+from bot.ordering.screens import (
+    Ask,
+    Notice,
+    NoticeKind,
+    OrderHistory,
+    PlaceOrder,
+    Problem,
+    Screen,
+)
 
 log = logging.getLogger(__name__)
 
 Show = Callable[[Screen], Awaitable[None]]
+HISTORY_LIMIT = 10  # orders shown by /orders
 
 
 def new_draft_id() -> str:
@@ -60,15 +76,66 @@ class OrderingService:
             await self._store.save(outcome.draft)
         await self._show_all(outcome.screens, show)
 
+    async def start(self, chat_id: int, event: Start, show: Show) -> None:
+        """/start, with a deep link's product looked up first ("p15")."""
+        linked = linked_product_id(event.payload)
+        if linked is not None:
+            event = dataclasses.replace(event, product=await self._product(linked))
+        await self.handle(chat_id, event, show)
+
     async def choose_product(
         self, chat_id: int, draft_id: str, product_id: int, show: Show
     ) -> None:
         """A tap on a product button: the product is looked up before the conversation sees it."""
-        try:
-            product = await self._shop.get_product(product_id)
-        except ShopUnavailable:
-            product = None
+        product = await self._product(product_id)
         await self.handle(chat_id, ProductChosen(draft_id, product), show)
+
+    async def checkout(self, chat_id: int, draft_id: str, show: Show) -> None:
+        """Checkout, with the details of the chat's previous order (offered to reuse)."""
+        saved = await self._store.last_contacts(chat_id)
+        await self.handle(chat_id, Checkout(draft_id, saved), show)
+
+    async def answer_saved_details(
+        self, chat_id: int, draft_id: str, use: bool, show: Show
+    ) -> None:
+        saved = await self._store.last_contacts(chat_id) if use else None
+        await self.handle(chat_id, SavedDetailsAnswered(draft_id, use, saved), show)
+
+    async def confirm(self, chat_id: int, draft_id: str, show: Show) -> None:
+        """Confirm, with the cart's prices read again from the shop.
+
+        When the shop cannot be reached the order goes ahead at the prices shown: the shop
+        prices the order itself when it is created.
+        """
+        draft = await self._store.load(chat_id)
+        current: tuple[Product, ...] | None = None
+        if draft is not None and draft.step is Step.CONFIRM and draft.draft_id == draft_id:
+            try:
+                ids = [line.product_id for line in draft.lines]
+                current = tuple(await self._shop.current_products(ids))
+            except ShopUnavailable as exc:
+                log.warning("prices of draft %s not re-read: %s", draft_id, exc)
+        await self.handle(chat_id, Confirm(draft_id, current), show)
+
+    async def show_orders(self, chat_id: int, show: Show) -> None:
+        """/orders: the chat's orders with their statuses read from the shop now."""
+        orders = (await self._store.orders_for_chat(chat_id))[:HISTORY_LIMIT]
+        current: list[PlacedOrder] = []
+        stale = False
+        for order in orders:
+            try:
+                current.append(await self._shop.order_status(order))
+            except ShopUnavailable as exc:
+                log.warning("status of order %s not read: %s", order.order_id, exc)
+                stale = True
+                current.append(order)
+        await show(OrderHistory(tuple(current), stale=stale))
+
+    async def _product(self, product_id: int) -> Product | None:
+        try:
+            return await self._shop.get_product(product_id)
+        except ShopUnavailable:
+            return None
 
     async def _place(self, placing: Draft, screens: tuple[Screen, ...], show: Show) -> None:
         """Record the confirmation, make the first attempt, deliver what it owes the chat."""
@@ -88,8 +155,13 @@ class OrderingService:
             await show(await self._complete(screen))
 
     async def _complete(self, screen: Screen) -> Screen:
-        """Give a product question its catalogue."""
-        if not (isinstance(screen, Ask) and screen.question is Step.PRODUCT):
+        """Give the catalogue its products, and the reuse question the previous details."""
+        if not isinstance(screen, Ask):
+            return screen
+        if screen.question is Step.REUSE and screen.saved is None:
+            saved = await self._store.last_contacts(screen.draft.chat_id)
+            return dataclasses.replace(screen, saved=saved)
+        if screen.question is not Step.PRODUCT:
             return screen
         try:
             products = tuple(await self._shop.list_products())

@@ -15,11 +15,20 @@ _PATTERN = re.compile(r"(?P<action>[a-z]):(?P<draft>[A-Za-z0-9_-]{1,22})(?::(?P<
 
 
 class Action(enum.StrEnum):
-    PRODUCT = "p"
-    QUANTITY = "q"
+    PRODUCT = "p"  # number: the product id
+    QUANTITY = "q"  # number: how many
     CONFIRM = "c"
     CANCEL = "x"
-    MORE = "m"
+    MORE = "m"  # from the cart back to the catalogue
+    PAGE = "g"  # number: the catalogue page (from 0)
+    CART = "v"
+    PLUS = "i"  # number: the product id of the cart line
+    MINUS = "d"  # number: the product id of the cart line
+    REMOVE = "r"  # number: the product id of the cart line
+    CLEAR = "k"
+    CHECKOUT = "o"
+    REUSE = "u"  # number: 1 to use the previous details, 0 to enter new ones
+    EDIT = "e"  # number: which answer (see EDITABLE)
 
 
 @dataclass(frozen=True)

@@ -18,14 +18,20 @@ from telegram.ext import (
 
 from bot.ordering.events import (
     AddMore,
+    Back,
     Cancel,
     CancelTapped,
-    Confirm,
+    CartCleared,
+    CartOpened,
     ContactShared,
+    EditAnswer,
     Event,
     Help,
+    LineRemoved,
     MessageEdited,
     NonText,
+    PageChosen,
+    QuantityChanged,
     QuantityChosen,
     Start,
     TextEntered,
@@ -37,8 +43,8 @@ from bot.ordering.service import OrderingService, Show, new_draft_id
 from bot.telegram_ui import texts
 from bot.telegram_ui.callback_data import Action, Button, decode
 from bot.telegram_ui.courier import TelegramCourier
-from bot.telegram_ui.render import render
-from bot.telegram_ui.sending import send_html
+from bot.telegram_ui.render import EDITABLE, render
+from bot.telegram_ui.sending import send_reply
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +65,8 @@ class TelegramHandlers:
         return [
             CommandHandler("start", self.on_start, filters=PRIVATE),
             CommandHandler("cancel", self.on_cancel, filters=PRIVATE),
+            CommandHandler("back", self.on_back, filters=PRIVATE),
+            CommandHandler("orders", self.on_orders, filters=PRIVATE),
             CommandHandler("help", self.on_help, filters=PRIVATE),
             MessageHandler(PRIVATE & filters.CONTACT, self.on_contact),
             MessageHandler(PRIVATE & filters.COMMAND, self.on_help),
@@ -75,8 +83,7 @@ class TelegramHandlers:
         assert chat is not None
 
         async def show(screen: Screen) -> None:
-            reply = render(screen, self._currency)
-            await send_html(context.bot, chat.id, reply.text, reply.markup)
+            await send_reply(context.bot, chat.id, render(screen, self._currency))
 
         return show
 
@@ -93,10 +100,19 @@ class TelegramHandlers:
             return
         customer = Customer(user.id, user.first_name, user.username, user.language_code)
         payload = context.args[0] if context.args else None
-        await self._handle(update, context, Start(chat.id, customer, new_draft_id(), payload))
+        event = Start(chat.id, customer, new_draft_id(), payload)
+        await self._service.start(chat.id, event, self._show(update, context))
 
     async def on_cancel(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await self._handle(update, context, Cancel())
+
+    async def on_back(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self._handle(update, context, Back())
+
+    async def on_orders(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        chat = update.effective_chat
+        assert chat is not None
+        await self._service.show_orders(chat.id, self._show(update, context))
 
     async def on_help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await self._handle(update, context, Help())
@@ -157,27 +173,42 @@ class TelegramHandlers:
             if not answered:
                 answered = True
                 await query.answer()
-            reply = render(screen, self._currency)
-            await send_html(context.bot, chat.id, reply.text, reply.markup)
+            await send_reply(context.bot, chat.id, render(screen, self._currency))
 
+        service, draft_id = self._service, button.draft_id if button else ""
         if button is None:
-            await self._service.handle(chat.id, UnknownButton(), show)
+            await service.handle(chat.id, UnknownButton(), show)
         elif button.action is Action.PRODUCT:
-            await self._service.choose_product(chat.id, button.draft_id, button.number or 0, show)
+            await service.choose_product(chat.id, draft_id, button.number or 0, show)
+        elif button.action is Action.CONFIRM:
+            await service.confirm(chat.id, draft_id, show)
+        elif button.action is Action.CHECKOUT:
+            await service.checkout(chat.id, draft_id, show)
+        elif button.action is Action.REUSE:
+            await service.answer_saved_details(chat.id, draft_id, button.number == 1, show)
         else:
-            await self._service.handle(chat.id, _button_event(button), show)
+            await service.handle(chat.id, _button_event(button), show)
         if not answered:
             await query.answer()
 
 
 def _button_event(button: Button) -> Event:
-    if button.action is Action.QUANTITY:
-        return QuantityChosen(button.draft_id, button.number or 0)
-    if button.action is Action.CONFIRM:
-        return Confirm(button.draft_id)
-    if button.action is Action.CANCEL:
-        return CancelTapped(button.draft_id)
-    return AddMore(button.draft_id)
+    draft_id, number = button.draft_id, button.number or 0
+    events: dict[Action, Event] = {
+        Action.QUANTITY: QuantityChosen(draft_id, number),
+        Action.CANCEL: CancelTapped(draft_id),
+        Action.MORE: AddMore(draft_id),
+        Action.PAGE: PageChosen(draft_id, number),
+        Action.CART: CartOpened(draft_id),
+        Action.PLUS: QuantityChanged(draft_id, number, +1),
+        Action.MINUS: QuantityChanged(draft_id, number, -1),
+        Action.REMOVE: LineRemoved(draft_id, number),
+        Action.CLEAR: CartCleared(draft_id),
+    }
+    if button.action is Action.EDIT:
+        question = EDITABLE.get(number)
+        return UnknownButton() if question is None else EditAnswer(draft_id, question)
+    return events.get(button.action, UnknownButton())
 
 
 async def _remove_keyboard(query: CallbackQuery) -> None:

@@ -10,7 +10,7 @@ from telegram import Bot, Message
 from telegram.constants import MessageLimit, ParseMode
 from telegram.error import BadRequest
 
-from bot.telegram_ui.render import Markup
+from bot.telegram_ui.render import Markup, Reply
 
 log = logging.getLogger(__name__)
 _TAG = re.compile(r"<[^>]+>")
@@ -59,3 +59,23 @@ async def send_html(bot: Bot, chat_id: int, text: str, markup: Markup | None = N
             message = await bot.send_message(chat_id, plain(chunk), reply_markup=keyboard)
     assert message is not None
     return message
+
+
+def _utf16_len(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+async def send_reply(bot: Bot, chat_id: int, reply: Reply) -> Message:
+    """A reply with a picture as a photo with its caption; as text when that cannot be sent."""
+    if reply.photo and _utf16_len(plain(reply.text)) <= MessageLimit.CAPTION_LENGTH:
+        try:
+            return await bot.send_photo(
+                chat_id,
+                reply.photo,
+                caption=reply.text,
+                parse_mode=ParseMode.HTML,
+                reply_markup=reply.markup,
+            )
+        except BadRequest as exc:  # the picture can't be fetched, or the caption is refused
+            log.warning("product picture not sent (%s); sending the text alone", exc)
+    return await send_html(bot, chat_id, reply.text, reply.markup)

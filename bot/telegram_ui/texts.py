@@ -10,20 +10,24 @@ import html
 from bot.ordering.screens import NoticeKind, Problem
 
 BOT_COMMANDS = (
-    ("start", "Start an order"),
+    ("start", "Browse the shop and order"),
+    ("orders", "My orders and their status"),
+    ("back", "One step back"),
     ("cancel", "Cancel the current order"),
     ("help", "How to order"),
 )
 
 NOTICES: dict[NoticeKind, str] = {
     NoticeKind.WELCOME: (
-        "👋 Hello! I will take your order in a few steps. "
-        "Send /cancel at any time to stop, /help for help."
+        "👋 Hello! Pick what you like from the shop, then I will ask for your contact "
+        "details and place the order. Send /cancel at any time to stop, /help for help."
     ),
     NoticeKind.RESUMED: "Welcome back! Let's continue where you left off.",
     NoticeKind.HELP: (
-        "I collect your name, phone, e-mail and what you want to order, then place the order "
-        "with the shop.\n/start — start or continue an order\n/cancel — cancel it\n/help — this help"
+        "Tap products to put them in your cart, then check out: I ask for your name, phone "
+        "and e-mail, show a summary and place the order with the shop.\n"
+        "/start — start or continue an order\n/orders — your orders and their status\n"
+        "/back — one step back\n/cancel — cancel the current order\n/help — this help"
     ),
     NoticeKind.CANCELLED: "Your order has been cancelled. Send /start to begin a new one.",
     NoticeKind.NO_DRAFT: "Send /start to place an order.",
@@ -34,6 +38,7 @@ NOTICES: dict[NoticeKind, str] = {
         "📥 Your order is accepted. The shop is not reachable right now, so I will place it "
         "as soon as it is and write to you here. You don't need to do anything."
     ),
+    NoticeKind.DETAILS_REUSED: "👌 I used the details of your previous order.",
     NoticeKind.EDIT_IGNORED: (
         "✏️ Edited messages don't change your order. Please send the corrected answer as a new "
         "message."
@@ -52,6 +57,17 @@ PROBLEMS: dict[Problem, str] = {
     ),
     Problem.BAD_EMAIL: "That does not look like an e-mail address. Please check it and send it again.",
     Problem.BAD_QUANTITY: "Please send a whole number from 1 to 99, or tap one of the buttons.",
+    Problem.QUANTITY_LIMIT: "That is the most I can take of one product (99).",
+    Problem.CART_EMPTY: "Your cart is empty.",
+    Problem.PRICES_CHANGED: (
+        "⚠️ Prices have changed since you put these products in your cart. Please check the "
+        "new total and confirm again."
+    ),
+    Problem.PRODUCTS_GONE: (
+        "⚠️ Some products are no longer available and were taken out of your cart. Please "
+        "check your order and confirm again."
+    ),
+    Problem.NOTHING_TO_GO_BACK_TO: "There is no step to go back to here.",
     Problem.PRODUCT_UNAVAILABLE: "Sorry, that product is no longer available. Please choose another.",
     Problem.USE_BUTTONS: "Please use the buttons below.",
     Problem.TEXT_EXPECTED: "I can only read text here.",
@@ -68,22 +84,56 @@ PROBLEMS: dict[Problem, str] = {
 ASK_NAME = "What is your name?"
 ASK_PHONE = "What is your phone number? Type it or tap “Share my phone”."
 ASK_EMAIL = "What is your e-mail address?"
-ASK_PRODUCT = "What would you like to order?"
-NO_PRODUCTS = "There is nothing to order right now. Please come back later."
-ASK_QUANTITY = "How many of <b>{title}</b> ({price} each)?"
+HINT_BACK = "<i>/back — one step back</i>"
+HINT_BACK_TO_SUMMARY = "<i>/back — back to the summary without changing it</i>"
 SHARE_PHONE = "📱 Share my phone"
+
+ASK_PRODUCT = "🛍 <b>What would you like to order?</b>"
+CATALOGUE_PAGE = "Page {page} of {pages}. Tap a product to see it."
+NO_PRODUCTS = "There is nothing to order right now. Please come back later."
+PRODUCT_BUTTON = "{title} — {price}"
+PREVIOUS_PAGE = "◀️ Previous"
+NEXT_PAGE = "Next ▶️"
+OPEN_CART = "🛒 Cart ({count}) — {total}"
+
+PRODUCT_CARD = "<b>{title}</b>\n{price}"
+ASK_QUANTITY = "How many would you like? Tap a number or type one from 1 to 99."
+BACK_TO_CATALOGUE = "◀️ Back to the catalogue"
+
+CART_TITLE = "🛒 <b>Your cart</b>"
+CART_LINE = "{number}. {title} × {quantity} — {amount}"
+SUBTOTAL = "Subtotal: {total}"
+DECREASE = "➖ {title}"
+INCREASE = "➕ {title}"
+REMOVE = "🗑 {title}"
+ADD_MORE = "🛍 Add more products"
+CLEAR_CART = "🧹 Clear the cart"
+CHECKOUT = "✅ Checkout"
+
+ASK_REUSE = "Shall I use the same details as for your previous order?"
+REUSE_YES = "✅ Yes, use them"
+REUSE_NO = "✏️ Enter new details"
 
 SUMMARY_TITLE = "<b>Please check your order</b>"
 SUMMARY_CONTACTS = "Name: {name}\nPhone: {phone}\nE-mail: {email}"
 LINE = "• {title} × {quantity} — {amount}"
 TOTAL = "<b>Total: {total}</b>"
 CONFIRM = "✅ Confirm"
-ADD_MORE = "➕ Add another product"
+EDIT_NAME = "✏️ Name"
+EDIT_PHONE = "✏️ Phone"
+EDIT_EMAIL = "✏️ E-mail"
+CHANGE_CART = "🛒 Change the cart"
 CANCEL = "✖️ Cancel"
+
+ORDERS_TITLE = "📦 <b>Your orders</b>"
+ORDERS_NONE = "You have no orders yet. Send /start to place one."
+ORDERS_ENTRY = "<b>#{order_id}</b> — {total}\n{status} · {payment}"
+ORDERS_STALE = "⚠️ The shop is not reachable right now: these statuses may be out of date."
 
 ORDER_PLACED = "✅ <b>Order #{order_id} placed</b>"
 ORDER_STATUS = "Order status: {status}"
 PAYMENT_STATUS = "Payment: {status}"
+BUTTON_TITLE_MAX = 40  # characters of a product title on a button; the message shows it whole
 PAY_BUTTON = "💳 Pay now"
 PAYMENT_STATUSES = {
     "waiting": "awaiting payment",
