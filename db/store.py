@@ -6,11 +6,12 @@ one transaction, and the messages it owes are written to the outbox in the same 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import dataclasses
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bot.ordering.model import Contacts, Draft, PlacedOrder, Placement, PlacementState, Step
@@ -28,6 +29,8 @@ from db.sessions import Sessions, execute_counted, now
 from db.tables import DraftRow, OrderRow, OutboxRow, PlacementRow
 
 IN_FLIGHT = (PlacementState.QUEUED.value, PlacementState.CREATED.value)
+# Open drafts that may be closed for being idle: any but one being placed.
+_CLOSABLE = [s.value for s in Step if s not in (Step.PLACING, Step.DONE, Step.CANCELLED)]
 _ERROR_LIMIT = 1000  # characters of an error message kept with a placement
 
 
@@ -207,6 +210,65 @@ class SqlStore:
         )
         async with self._db.writing() as session:
             return (await execute_counted(session, release)).rowcount
+
+    # --- clean-up -------------------------------------------------------------------------
+
+    async def close_idle(
+        self, idle_since: datetime, notices: Callable[[Draft], Sequence[Outgoing]], limit: int
+    ) -> list[Draft]:
+        idle = (
+            select(DraftRow)
+            .where(DraftRow.step.in_(_CLOSABLE), DraftRow.updated_at < idle_since)
+            .order_by(DraftRow.updated_at)
+            .limit(limit)
+        )
+        closed: list[Draft] = []
+        async with self._db.writing() as session:
+            for row in list(await session.scalars(idle)):
+                draft = draft_from_row(row)
+                close = (
+                    update(DraftRow)
+                    # unchanged since it was read: an answer that came in between wins
+                    .where(DraftRow.chat_id == row.chat_id, DraftRow.revision == row.revision)
+                    .values(step=Step.CANCELLED.value, revision=row.revision + 1, updated_at=now())
+                    .execution_options(synchronize_session=False)
+                )
+                if (await execute_counted(session, close)).rowcount == 1:
+                    closed.append(dataclasses.replace(draft, step=Step.CANCELLED))
+                    await self._queue(session, draft.draft_id, notices(draft))
+        return closed
+
+    async def forget_personal_data(self, finished_before: datetime) -> int:
+        finished = [Step.DONE.value, Step.CANCELLED.value]
+        blank = (
+            update(DraftRow)
+            .where(
+                DraftRow.step.in_(finished),
+                DraftRow.updated_at < finished_before,
+                or_(
+                    DraftRow.name.is_not(None),
+                    DraftRow.phone.is_not(None),
+                    DraftRow.email.is_not(None),
+                    DraftRow.username.is_not(None),
+                    DraftRow.first_name != "",
+                ),
+            )
+            .values(name=None, phone=None, email=None, username=None, first_name="")
+            .execution_options(synchronize_session=False)
+        )
+        # finished placements and delivered messages hold copies of the answers: they go
+        done = [PlacementState.PLACED.value, PlacementState.FAILED.value]
+        placements = delete(PlacementRow).where(
+            PlacementRow.state.in_(done), PlacementRow.updated_at < finished_before
+        )
+        messages = delete(OutboxRow).where(
+            OutboxRow.state != "pending", OutboxRow.created_at < finished_before
+        )
+        touched = 0
+        async with self._db.writing() as session:
+            for statement in (blank, placements, messages):
+                touched += (await execute_counted(session, statement)).rowcount
+        return touched
 
     async def placement(self, draft_id: str) -> Placement | None:
         async with self._db.read.begin() as session:

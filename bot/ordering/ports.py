@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -156,3 +156,17 @@ class OutboxStore(Protocol):
 
     async def is_unreachable(self, chat_id: int) -> bool:
         """Whether the chat is marked unreachable."""
+
+
+class DraftCleanup(Protocol):
+    """Closing drafts nobody finishes, and forgetting personal data that is no longer needed."""
+
+    async def close_idle(
+        self, idle_since: datetime, notices: Callable[[Draft], Sequence[Outgoing]], limit: int
+    ) -> list[Draft]:
+        """Close open drafts untouched since `idle_since` (never one being placed), queueing
+        `notices(draft)` for each in the same transaction; the closed drafts."""
+
+    async def forget_personal_data(self, finished_before: datetime) -> int:
+        """Blank names, phones and e-mails of drafts, placements and sent messages finished
+        before `finished_before`; how many records were touched."""

@@ -557,3 +557,49 @@ async def test_a_chat_is_unreachable_from_marked_until_reachable_again(outbox: S
     await outbox.mark_reachable(BIG_USER_ID)
     await outbox.mark_reachable(42)
     assert not await outbox.is_unreachable(BIG_USER_ID)
+
+
+def closing_notice(draft: Draft) -> list[Outgoing]:
+    return [Outgoing(f"{draft.draft_id}:closed", draft.chat_id, Notice(NoticeKind.CANCELLED))]
+
+
+async def test_idle_open_drafts_are_closed_with_a_notice_but_never_one_being_placed(
+    store: SqlStore, outbox: SqlOutbox
+) -> None:
+    """Drafts asking a question or at the summary close; PLACING, DONE and fresh ones stay."""
+    asking = a_draft(chat_id=1, draft_id="asking", step=Step.EMAIL)
+    summary = a_draft(chat_id=2, draft_id="summary", step=Step.CONFIRM)
+    finished = a_draft(chat_id=3, draft_id="finished", step=Step.DONE)
+    for draft in (asking, summary, finished):
+        await store.save(draft)
+    placing = await begin(store, a_draft(chat_id=4, draft_id="placing"))
+    closed = await store.close_idle(LATER, closing_notice, limit=10)
+    assert sorted(d.draft_id for d in closed) == ["asking", "summary"]
+    assert {d.step for d in closed} == {Step.CANCELLED}
+    assert (await store.load(1)) == dataclasses.replace(asking, step=Step.CANCELLED)
+    assert (await store.load(4)) == placing.draft
+    keys = [item.message.key for item in await outbox.due_messages(LATER + timedelta(days=1))]
+    assert keys == ["asking:closed", "summary:closed"]
+    assert await store.close_idle(LATER, closing_notice, limit=10) == []
+    assert await store.close_idle(datetime.now(UTC) - timedelta(hours=1), closing_notice, 10) == []
+
+
+async def test_personal_data_of_finished_drafts_is_forgotten_after_the_retention_time(
+    store: SqlStore, outbox: SqlOutbox
+) -> None:
+    """Finished drafts lose their answers, finished placements and sent messages go, orders stay."""
+    placement = await begin(store)
+    await store.complete(placement, an_order(), every_screen_kind()[:1])
+    (message,) = await outbox.due_messages(LATER)
+    await outbox.delivered(message.message.key, LATER)
+    open_draft = a_draft(chat_id=5, draft_id="open", step=Step.NAME)
+    await store.save(open_draft)
+    assert await store.forget_personal_data(datetime.now(UTC) - timedelta(hours=1)) == 0
+    assert await store.forget_personal_data(LATER) == 3
+    done = await store.load(BIG_CHAT_ID)
+    assert done is not None and done.step is Step.DONE
+    assert (done.name, done.phone, done.email, done.customer.first_name) == (None, None, None, "")
+    assert await store.placement(placement.draft_id) is None
+    assert await store.load(5) == open_draft
+    assert await store.order_for_draft(placement.draft_id) is not None
+    assert await store.forget_personal_data(LATER) == 0
