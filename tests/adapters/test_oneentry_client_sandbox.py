@@ -73,7 +73,9 @@ def client_for(
     )
 
 
-def shop_for(client: OneEntryClient, reference_marker: str | None = None) -> OneEntryShop:
+def shop_for(
+    client: OneEntryClient, reference_marker: str | None = None, clock: Clock | None = None
+) -> OneEntryShop:
     return OneEntryShop(
         client,
         storage_marker=STORAGE,
@@ -81,7 +83,19 @@ def shop_for(client: OneEntryClient, reference_marker: str | None = None) -> One
         payment_account="cash",
         lang="en_US",
         reference_marker=reference_marker,
+        catalogue_ttl=60.0,
+        clock=clock or Clock(),
     )
+
+
+class Clock:
+    """A monotonic clock the test moves on."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
 
 
 async def place(shop: OneEntryShop, request: OrderRequest) -> PlacedOrder:
@@ -142,7 +156,7 @@ async def test_the_order_is_stored_with_the_guest_form_data(
 async def test_the_catalog_lists_visible_products_in_shop_order(shop: OneEntryShop) -> None:
     """Hidden products are left out; prices are exact Decimals; images come from attributes."""
     products = await shop.list_products()
-    assert [p.id for p in products] == [15, 16, 17, 18, 19, 20]
+    assert [p.id for p in products] == [15, 16, 17, 18, 19, 20, 22]  # 23 is out of stock
     by_id = {p.id: p for p in products}
     assert by_id[15].title == "Cappuccino"
     assert by_id[17].price == Decimal("250.5")
@@ -156,7 +170,7 @@ async def test_titles_follow_the_requested_language(client: OneEntryClient) -> N
     """A ru_RU read gets Russian titles in both localization shapes."""
     page = await client.list_products(0, 2, lang="ru_RU")
     assert [p.title for p in page.items] == ["Капучино", "Латте"]
-    assert page.total == 6
+    assert page.total == 8
 
 
 async def test_the_guest_order_form_is_read_in_position_order(client: OneEntryClient) -> None:
@@ -287,7 +301,8 @@ async def test_a_proxy_html_page_becomes_a_clean_unavailable_error(
     with pytest.raises(OneEntryUnavailable) as caught:
         await client.list_products()
     assert caught.value.status == 502 and "<html" not in str(caught.value)
-    sandbox.fail("products", status=502, body="<html><h1>502 Bad Gateway</h1></html>")
+    # the shop retries a catalogue read once
+    sandbox.fail("products", status=502, body="<html><h1>502 Bad Gateway</h1></html>", count=2)
     with pytest.raises(ShopUnavailable):
         await shop.list_products()
 
@@ -467,3 +482,85 @@ async def test_find_payment_finds_the_orders_session_or_none(
     assert found == opened
     assert found is not None and found.payment_session_id == sandbox.sessions[0]["id"]
     assert found.payment_status == "waiting"
+
+
+# -- the catalogue cache -------------------------------------------------------------------------
+
+
+async def test_a_thousand_concurrent_browsers_cost_one_catalogue_read(
+    client: OneEntryClient, sandbox: OneEntrySandbox
+) -> None:
+    """Concurrent readers of a cold cache wait for one read; a fresh copy costs nothing."""
+    shop = shop_for(client)
+    results = await asyncio.gather(*(shop.list_products() for _ in range(1000)))
+    assert len({tuple(r) for r in results}) == 1
+    await shop.get_product(16)
+    assert routes(sandbox).count("products") == 1
+    assert "product" not in routes(sandbox)  # a listed product comes from the copy
+
+
+async def test_the_catalogue_is_read_again_after_its_time_to_live(
+    client: OneEntryClient, sandbox: OneEntrySandbox
+) -> None:
+    """Within the TTL the copy is served; after it, OneEntry is asked again (new prices)."""
+    clock = Clock()
+    shop = shop_for(client, clock=clock)
+    await shop.list_products()
+    sandbox.set_product_price(15, 410)
+    clock.now += 59
+    assert (await shop.get_product(15)).price == Decimal(400)  # type: ignore[union-attr]
+    clock.now += 2
+    assert (await shop.get_product(15)).price == Decimal(410)  # type: ignore[union-attr]
+    assert routes(sandbox).count("products") == 2
+
+
+async def test_a_failing_oneentry_gets_a_retry_then_the_last_good_copy_is_served(
+    client: OneEntryClient, sandbox: OneEntrySandbox
+) -> None:
+    """One failure is retried; with OneEntry down, browsing goes on from the last copy."""
+    clock = Clock()
+    shop = shop_for(client, clock=clock)
+    sandbox.fail("products", status=503)
+    first = await shop.list_products()
+    assert routes(sandbox).count("products") == 2
+    clock.now += 61
+    sandbox.fail("products", status=503, count=2)
+    assert await shop.list_products() == first
+    assert routes(sandbox).count("products") == 4
+    assert await shop.list_products() == first  # not asked again at once
+    assert routes(sandbox).count("products") == 4
+
+
+async def test_hidden_out_of_stock_and_unknown_products_cannot_be_ordered(
+    shop: OneEntryShop,
+) -> None:
+    """Product 21 is hidden, 23 out of stock, 999 unknown: none is listed or found."""
+    listed = {p.id for p in await shop.list_products()}
+    assert not listed & {21, 23, 999}
+    for product_id in (21, 23, 999):
+        assert await shop.get_product(product_id) is None
+    assert [p.id for p in await shop.current_products([15, 23, 21, 15])] == [15]
+
+
+async def test_current_products_are_read_now_not_from_the_cache(
+    shop: OneEntryShop, sandbox: OneEntrySandbox
+) -> None:
+    """Prices at confirmation come from OneEntry even while the catalogue copy is fresh."""
+    await shop.list_products()
+    sandbox.set_product_price(15, 420)
+    (product,) = await shop.current_products([15])
+    assert product.price == Decimal(420)
+    assert (await shop.get_product(15)).price == Decimal(400)  # type: ignore[union-attr]
+
+
+async def test_an_orders_status_and_payment_status_are_read_from_oneentry(
+    shop: OneEntryShop, sandbox: OneEntrySandbox
+) -> None:
+    """order_status reads the order's status title and its newest session's status."""
+    placed = await place(shop, REFERENCE)
+    sandbox.set_order_status(placed.order_id, "guest_confirmed")
+    assert placed.payment_session_id is not None
+    sandbox.set_session_status(placed.payment_session_id, "completed")
+    current = await shop.order_status(placed)
+    assert (current.status_id, current.payment_status) == ("guest_confirmed", "completed")
+    assert current.status_title and current.status_title != "Upcoming"

@@ -543,8 +543,8 @@ async def test_products_lists_only_visible_products_with_paging_and_sorting(gues
             url, params={"langCode": "en_US"}, json={"filter": []}, headers=guest.headers()
         )
     ).json()
-    assert everything["total"] == 6 and 21 not in [p["id"] for p in everything["items"]]
-    assert [p["id"] for p in everything["items"]][:2] == [20, 19]  # default: position DESC
+    assert everything["total"] == 8 and 21 not in [p["id"] for p in everything["items"]]
+    assert [p["id"] for p in everything["items"]][:2] == [23, 22]  # default: position DESC
     page = await guest.http.post(
         url,
         params={
@@ -557,7 +557,7 @@ async def test_products_lists_only_visible_products_with_paging_and_sorting(gues
         json={"filter": []},
         headers=guest.headers(),
     )
-    assert [p["id"] for p in page.json()["items"]] == [20, 15] and page.json()["total"] == 6
+    assert [p["id"] for p in page.json()["items"]] == [20, 15] and page.json()["total"] == 8
     cheap = {"attributeMarker": "price", "conditionMarker": "lth", "conditionValue": 400}
     filtered = await guest.http.post(url, json={"filter": [cheap]}, headers=guest.headers())
     assert sorted(p["id"] for p in filtered.json()["items"]) == [17, 20]
