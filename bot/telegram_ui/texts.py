@@ -133,7 +133,7 @@ ORDERS_STALE = "⚠️ The shop is not reachable right now: these statuses may b
 ORDER_PLACED = "✅ <b>Order #{order_id} placed</b>"
 ORDER_STATUS = "Order status: {status}"
 PAYMENT_STATUS = "Payment: {status}"
-BUTTON_TITLE_MAX = 40  # characters of a product title on a button; the message shows it whole
+BUTTON_TITLE_MAX = 128  # characters of a product title on a button; messages show titles whole
 PAY_BUTTON = "💳 Pay now"
 PAYMENT_STATUSES = {
     "waiting": "awaiting payment",

@@ -8,26 +8,44 @@ from decimal import Decimal
 import pytest
 
 from bot.contact_rules import ContactRules
-from bot.ordering.conversation import TRANSITIONS, Outcome, step
+from bot.ordering.conversation import PAGE_SIZE, TRANSITIONS, Outcome, page_of, step
 from bot.ordering.events import (
     AddMore,
+    Back,
     Cancel,
     CancelTapped,
+    CartCleared,
+    CartOpened,
+    Checkout,
     Confirm,
     ContactShared,
+    EditAnswer,
     Event,
     Help,
+    LineRemoved,
     MessageEdited,
     NonText,
     OrderPlaced,
+    PageChosen,
     PlacementFailed,
     ProductChosen,
+    QuantityChanged,
     QuantityChosen,
+    SavedDetailsAnswered,
     Start,
     TextEntered,
     UnknownButton,
 )
-from bot.ordering.model import CartLine, Customer, Draft, Money, PlacedOrder, Product, Step
+from bot.ordering.model import (
+    CartLine,
+    Contacts,
+    Customer,
+    Draft,
+    Money,
+    PlacedOrder,
+    Product,
+    Step,
+)
 from bot.ordering.screens import (
     Ask,
     Notice,
@@ -40,6 +58,8 @@ from bot.ordering.screens import (
 
 RULES = ContactRules("US")
 CUP = Product(15, "Cup", Decimal("400"))
+TEA = Product(20, "Tea", Decimal("300"))
+SAVED = Contacts("Christina Thomas", "+18005000500", "guest@yourmail.com")
 CUSTOMER = Customer(42, "Christina", "chris", "en")
 
 
@@ -66,15 +86,16 @@ def confirm_draft() -> Draft:
 
 
 def test_a_whole_order_walks_from_start_to_the_summary() -> None:
-    """Name, phone, email, product and quantity lead to a summary holding all of them."""
+    """Product, quantity, checkout, name, phone and email lead to a summary of all of them."""
     outcome = run(
         [
             Start(42, CUSTOMER, "d1"),
+            ProductChosen("d1", CUP),
+            QuantityChosen("d1", 2),
+            Checkout("d1"),
             TextEntered("  Christina   Thomas "),
             TextEntered("+1 800 500 0500"),
             TextEntered("guest@yourmail.com"),
-            ProductChosen("d1", CUP),
-            QuantityChosen("d1", 2),
         ]
     )
     draft = outcome.draft
@@ -88,11 +109,11 @@ def test_a_whole_order_walks_from_start_to_the_summary() -> None:
     assert outcome.screens == (Summary(draft),)
 
 
-def test_start_begins_with_a_welcome_and_the_name_question() -> None:
-    """A new customer is greeted and asked for a name."""
+def test_start_begins_with_a_welcome_and_the_catalogue() -> None:
+    """A new customer is greeted and shown the shop."""
     outcome = step(None, Start(42, CUSTOMER, "d1"), RULES)
-    assert outcome.draft == Draft(42, "d1", CUSTOMER, Step.NAME)
-    assert outcome.screens == (Notice(NoticeKind.WELCOME), Ask(outcome.draft, Step.NAME))
+    assert outcome.draft == Draft(42, "d1", CUSTOMER, Step.PRODUCT)
+    assert outcome.screens == (Notice(NoticeKind.WELCOME), Ask(outcome.draft, Step.PRODUCT))
 
 
 def test_start_during_an_open_draft_resumes_it() -> None:
@@ -108,7 +129,7 @@ def test_start_after_a_finished_order_begins_a_new_draft() -> None:
     """Once an order is placed, /start opens a fresh draft with a new id."""
     outcome = step(at(Step.DONE), Start(42, CUSTOMER, "d2"), RULES)
     assert outcome.draft is not None
-    assert (outcome.draft.draft_id, outcome.draft.step) == ("d2", Step.NAME)
+    assert (outcome.draft.draft_id, outcome.draft.step) == ("d2", Step.PRODUCT)
 
 
 @pytest.mark.parametrize("text", ["", "   ", "A", "<b>*_[", "12345", "x" * 65])
@@ -185,8 +206,10 @@ def test_a_quantity_outside_1_to_99_is_asked_again(text: str) -> None:
 def test_adding_the_same_product_again_adds_to_its_line() -> None:
     """The cart keeps one line per product."""
     draft = confirm_draft()
-    outcome = run([AddMore("d1"), ProductChosen("d1", CUP), TextEntered("3")], draft)
-    assert outcome.draft is not None
+    outcome = run(
+        [CartOpened("d1"), AddMore("d1"), ProductChosen("d1", CUP), TextEntered("3")], draft
+    )
+    assert outcome.draft is not None and outcome.draft.step is Step.CART
     assert outcome.draft.lines == (CartLine(15, "Cup", 4, Decimal("400")),)
 
 
@@ -319,3 +342,369 @@ def test_confirm_of_a_placed_draft_says_it_was_already_submitted() -> None:
     assert outcome.screens == (Notice(NoticeKind.ALREADY_SUBMITTED),)
     other = step(done, Confirm("another-draft"), RULES)
     assert other.screens[0] == Notice(NoticeKind.STALE_BUTTON)
+
+
+# --- the shop, the cart, checkout and the summary -----------------------------------------------
+
+CUP_LINE = CartLine(15, "Cup", 1, Decimal("400"))
+TEA_LINE = CartLine(20, "Tea", 2, Decimal("300"))
+ANSWERS = {"name": SAVED.name, "phone": SAVED.phone, "email": SAVED.email}
+
+
+def in_cart(*lines: CartLine, **fields: object) -> Draft:
+    return at(Step.CART, lines=lines, **fields)
+
+
+# (what happens, draft, event, the draft's step after it, its lines after it, the first screen)
+SHOP_TRANSITIONS: list[tuple[str, Draft, Event, Step, tuple[CartLine, ...], object]] = [
+    (
+        "next page",
+        at(Step.PRODUCT),
+        PageChosen("d1", 1),
+        Step.PRODUCT,
+        (),
+        Ask(at(Step.PRODUCT), Step.PRODUCT, page=1),
+    ),
+    (
+        "back to the catalogue from a product card",
+        at(Step.QUANTITY, pending=CUP),
+        PageChosen("d1", 0),
+        Step.PRODUCT,
+        (),
+        Ask(at(Step.PRODUCT), Step.PRODUCT),
+    ),
+    (
+        "a product opens its card",
+        at(Step.PRODUCT),
+        ProductChosen("d1", CUP),
+        Step.QUANTITY,
+        (),
+        Ask(at(Step.QUANTITY, pending=CUP), Step.QUANTITY),
+    ),
+    (
+        "a quantity puts the product in the cart",
+        at(Step.QUANTITY, pending=TEA),
+        QuantityChosen("d1", 2),
+        Step.CART,
+        (TEA_LINE,),
+        Ask(in_cart(TEA_LINE), Step.CART),
+    ),
+    (
+        "a second product gets its own line",
+        at(Step.QUANTITY, pending=TEA, lines=(CUP_LINE,)),
+        TextEntered("2"),
+        Step.CART,
+        (CUP_LINE, TEA_LINE),
+        Ask(in_cart(CUP_LINE, TEA_LINE), Step.CART),
+    ),
+    (
+        "the cart button of the catalogue",
+        at(Step.PRODUCT, lines=(CUP_LINE,)),
+        CartOpened("d1"),
+        Step.CART,
+        (CUP_LINE,),
+        Ask(in_cart(CUP_LINE), Step.CART),
+    ),
+    (
+        "an empty cart cannot be opened",
+        at(Step.PRODUCT),
+        CartOpened("d1"),
+        Step.PRODUCT,
+        (),
+        Ask(at(Step.PRODUCT), Step.PRODUCT, Problem.CART_EMPTY),
+    ),
+    (
+        "plus one",
+        in_cart(CUP_LINE),
+        QuantityChanged("d1", 15, +1),
+        Step.CART,
+        (dataclasses.replace(CUP_LINE, quantity=2),),
+        Ask(in_cart(dataclasses.replace(CUP_LINE, quantity=2)), Step.CART),
+    ),
+    (
+        "minus one",
+        in_cart(TEA_LINE),
+        QuantityChanged("d1", 20, -1),
+        Step.CART,
+        (dataclasses.replace(TEA_LINE, quantity=1),),
+        Ask(in_cart(dataclasses.replace(TEA_LINE, quantity=1)), Step.CART),
+    ),
+    (
+        "minus below one removes the line",
+        in_cart(CUP_LINE, TEA_LINE),
+        QuantityChanged("d1", 15, -1),
+        Step.CART,
+        (TEA_LINE,),
+        Ask(in_cart(TEA_LINE), Step.CART),
+    ),
+    (
+        "plus beyond 99 is refused",
+        in_cart(dataclasses.replace(CUP_LINE, quantity=99)),
+        QuantityChanged("d1", 15, +1),
+        Step.CART,
+        (dataclasses.replace(CUP_LINE, quantity=99),),
+        Ask(in_cart(dataclasses.replace(CUP_LINE, quantity=99)), Step.CART, Problem.QUANTITY_LIMIT),
+    ),
+    (
+        "remove a line",
+        in_cart(CUP_LINE, TEA_LINE),
+        LineRemoved("d1", 20),
+        Step.CART,
+        (CUP_LINE,),
+        Ask(in_cart(CUP_LINE), Step.CART),
+    ),
+    (
+        "removing the last line goes back to the catalogue",
+        in_cart(CUP_LINE),
+        LineRemoved("d1", 15),
+        Step.PRODUCT,
+        (),
+        Ask(at(Step.PRODUCT), Step.PRODUCT, Problem.CART_EMPTY),
+    ),
+    (
+        "clear the cart",
+        in_cart(CUP_LINE, TEA_LINE),
+        CartCleared("d1"),
+        Step.PRODUCT,
+        (),
+        Ask(at(Step.PRODUCT), Step.PRODUCT, Problem.CART_EMPTY),
+    ),
+    (
+        "add more products",
+        in_cart(CUP_LINE),
+        AddMore("d1"),
+        Step.PRODUCT,
+        (CUP_LINE,),
+        Ask(at(Step.PRODUCT, lines=(CUP_LINE,)), Step.PRODUCT),
+    ),
+    (
+        "checkout asks the first question",
+        in_cart(CUP_LINE),
+        Checkout("d1"),
+        Step.NAME,
+        (CUP_LINE,),
+        Ask(at(Step.NAME, lines=(CUP_LINE,)), Step.NAME),
+    ),
+    (
+        "checkout of a returning customer offers the previous details",
+        in_cart(CUP_LINE),
+        Checkout("d1", SAVED),
+        Step.REUSE,
+        (CUP_LINE,),
+        Ask(at(Step.REUSE, lines=(CUP_LINE,)), Step.REUSE, saved=SAVED),
+    ),
+    (
+        "checkout with every answer goes to the summary",
+        in_cart(CUP_LINE, **ANSWERS),
+        Checkout("d1", SAVED),
+        Step.CONFIRM,
+        (CUP_LINE,),
+        Summary(at(Step.CONFIRM, lines=(CUP_LINE,), **ANSWERS)),
+    ),
+    (
+        "yes, the same details",
+        at(Step.REUSE, lines=(CUP_LINE,)),
+        SavedDetailsAnswered("d1", True, SAVED),
+        Step.CONFIRM,
+        (CUP_LINE,),
+        Notice(NoticeKind.DETAILS_REUSED),
+    ),
+    (
+        "no, new details",
+        at(Step.REUSE, lines=(CUP_LINE,)),
+        SavedDetailsAnswered("d1", False),
+        Step.NAME,
+        (CUP_LINE,),
+        Ask(at(Step.NAME, lines=(CUP_LINE,)), Step.NAME),
+    ),
+    (
+        "change the cart from the summary",
+        confirm_draft(),
+        CartOpened("d1"),
+        Step.CART,
+        confirm_draft().lines,
+        Ask(dataclasses.replace(confirm_draft(), step=Step.CART), Step.CART),
+    ),
+    (
+        "back from a product card",
+        at(Step.QUANTITY, pending=CUP),
+        Back(),
+        Step.PRODUCT,
+        (),
+        Ask(at(Step.PRODUCT), Step.PRODUCT),
+    ),
+    (
+        "back from the cart",
+        in_cart(CUP_LINE),
+        Back(),
+        Step.PRODUCT,
+        (CUP_LINE,),
+        Ask(at(Step.PRODUCT, lines=(CUP_LINE,)), Step.PRODUCT),
+    ),
+    (
+        "back from the name goes to the cart",
+        at(Step.NAME, lines=(CUP_LINE,)),
+        Back(),
+        Step.CART,
+        (CUP_LINE,),
+        Ask(in_cart(CUP_LINE), Step.CART),
+    ),
+    (
+        "back from the e-mail goes to the phone",
+        at(Step.EMAIL, name="Ann", phone="+18005000500"),
+        Back(),
+        Step.PHONE,
+        (),
+        Ask(at(Step.PHONE, name="Ann", phone="+18005000500"), Step.PHONE),
+    ),
+    (
+        "back from the summary goes to the cart",
+        confirm_draft(),
+        Back(),
+        Step.CART,
+        confirm_draft().lines,
+        Ask(dataclasses.replace(confirm_draft(), step=Step.CART), Step.CART),
+    ),
+    (
+        "back in the catalogue has nowhere to go",
+        at(Step.PRODUCT),
+        Back(),
+        Step.PRODUCT,
+        (),
+        Ask(at(Step.PRODUCT), Step.PRODUCT, Problem.NOTHING_TO_GO_BACK_TO),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("draft", "event", "after", "lines", "screen"),
+    [case[1:] for case in SHOP_TRANSITIONS],
+    ids=[case[0] for case in SHOP_TRANSITIONS],
+)
+def test_each_shop_transition_leads_to_its_step_and_screen(
+    draft: Draft, event: Event, after: Step, lines: tuple[CartLine, ...], screen: object
+) -> None:
+    """Catalogue, card, cart, checkout, reuse and back: the step, the cart and what is shown."""
+    outcome = step(draft, event, RULES)
+    assert outcome.draft is not None
+    assert (outcome.draft.step, outcome.draft.lines) == (after, lines)
+    assert outcome.screens[0] == screen
+    assert outcome.effects == ()
+
+
+def test_reusing_the_previous_details_fills_every_answer() -> None:
+    """Yes takes name, phone and e-mail of the previous order and shows the summary."""
+    outcome = step(
+        at(Step.REUSE, lines=(CUP_LINE,)), SavedDetailsAnswered("d1", True, SAVED), RULES
+    )
+    assert outcome.draft is not None
+    assert (outcome.draft.name, outcome.draft.phone, outcome.draft.email) == (
+        SAVED.name,
+        SAVED.phone,
+        SAVED.email,
+    )
+    assert outcome.screens[1] == Summary(outcome.draft)
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "field", "value"),
+    [
+        (Step.NAME, TextEntered("Ann Lee"), "name", "Ann Lee"),
+        (Step.PHONE, TextEntered("+1 800 500 0501"), "phone", "+18005000501"),
+        (Step.PHONE, ContactShared("18005000501", own=True), "phone", "+18005000501"),
+        (Step.EMAIL, TextEntered("ann@yourmail.com"), "email", "ann@yourmail.com"),
+    ],
+)
+def test_an_answer_changed_from_the_summary_leads_back_to_it(
+    question: Step, answer: Event, field: str, value: str
+) -> None:
+    """Edit, answer, and the summary is shown again with only that answer changed."""
+    outcome = run([EditAnswer("d1", question), answer], confirm_draft())
+    expected = dataclasses.replace(confirm_draft(), **{field: value})  # type: ignore[arg-type]
+    assert outcome.draft == expected
+    assert outcome.screens == (Summary(expected),)
+
+
+def test_back_from_an_edited_answer_returns_to_the_summary_unchanged() -> None:
+    """/back while changing an answer keeps the old one."""
+    outcome = run([EditAnswer("d1", Step.PHONE), Back()], confirm_draft())
+    assert outcome.draft == confirm_draft()
+    assert outcome.screens == (Summary(confirm_draft()),)
+
+
+def test_confirm_at_changed_prices_shows_the_new_total_and_places_nothing() -> None:
+    """A price changed since the cart: the summary is shown again at the new price."""
+    draft = confirm_draft()
+    outcome = step(draft, Confirm("d1", (Product(15, "Cup", Decimal("420")),)), RULES)
+    repriced = dataclasses.replace(draft, lines=(CartLine(15, "Cup", 1, Decimal("420")),))
+    assert outcome.draft == repriced and outcome.effects == ()
+    assert outcome.screens == (Summary(repriced, Problem.PRICES_CHANGED),)
+    again = step(repriced, Confirm("d1", (Product(15, "Cup", Decimal("420")),)), RULES)
+    assert again.draft is not None and again.draft.step is Step.PLACING
+    (effect,) = again.effects
+    assert isinstance(effect, PlaceOrder) and effect.request.lines == repriced.lines
+
+
+def test_confirm_with_a_product_gone_takes_it_out_and_asks_again() -> None:
+    """A product no longer for sale leaves the cart; with nothing left, back to the catalogue."""
+    draft = dataclasses.replace(confirm_draft(), lines=(CUP_LINE, TEA_LINE))
+    outcome = step(draft, Confirm("d1", (CUP,)), RULES)
+    assert outcome.draft == dataclasses.replace(draft, lines=(CUP_LINE,))
+    assert outcome.screens == (Summary(outcome.draft, Problem.PRODUCTS_GONE),)
+    emptied = step(draft, Confirm("d1", ()), RULES)
+    assert emptied.draft is not None and emptied.draft.step is Step.PRODUCT
+    assert emptied.draft.lines == () and emptied.effects == ()
+
+
+def test_a_deep_link_opens_the_products_card() -> None:
+    """/start p15 with the product found: a new draft at its card."""
+    outcome = step(None, Start(42, CUSTOMER, "d1", "p15", CUP), RULES)
+    assert outcome.draft == Draft(42, "d1", CUSTOMER, Step.QUANTITY, pending=CUP)
+    assert outcome.screens == (Notice(NoticeKind.WELCOME), Ask(outcome.draft, Step.QUANTITY))
+
+
+def test_a_deep_link_during_an_open_draft_keeps_its_cart_and_answers() -> None:
+    """The link's product card opens; the cart and the answers stay."""
+    outcome = step(confirm_draft(), Start(42, CUSTOMER, "d9", "p20", TEA), RULES)
+    assert outcome.draft == dataclasses.replace(confirm_draft(), step=Step.QUANTITY, pending=TEA)
+
+
+@pytest.mark.parametrize("payload", ["p999", "p21"])
+def test_a_deep_link_to_a_product_not_for_sale_shows_the_catalogue(payload: str) -> None:
+    """Unknown or hidden: the catalogue with a reason."""
+    outcome = step(None, Start(42, CUSTOMER, "d1", payload, None), RULES)
+    assert outcome.draft == Draft(42, "d1", CUSTOMER, Step.PRODUCT)
+    assert outcome.screens[1] == Ask(outcome.draft, Step.PRODUCT, Problem.PRODUCT_UNAVAILABLE)
+
+
+@pytest.mark.parametrize(
+    ("draft", "event"),
+    [
+        (at(Step.PRODUCT), QuantityChanged("d1", 15, 1)),
+        (at(Step.PRODUCT), Checkout("d1")),
+        (in_cart(CUP_LINE), ProductChosen("d1", CUP)),
+        (in_cart(CUP_LINE), QuantityChosen("d1", 3)),
+        (in_cart(CUP_LINE), Confirm("d1")),
+        (in_cart(CUP_LINE), QuantityChanged("old", 15, 1)),
+        (in_cart(CUP_LINE), LineRemoved("d1", 99)),
+        (in_cart(CUP_LINE), PageChosen("old", 1)),
+        (confirm_draft(), PageChosen("d1", 1)),
+        (confirm_draft(), CartCleared("d1")),
+        (confirm_draft(), EditAnswer("old", Step.NAME)),
+        (at(Step.REUSE, lines=(CUP_LINE,)), Checkout("d1")),
+        (at(Step.NAME, lines=(CUP_LINE,)), SavedDetailsAnswered("d1", True, SAVED)),
+    ],
+)
+def test_a_button_of_another_step_or_draft_is_stale(draft: Draft, event: Event) -> None:
+    """The new buttons too: another draft's, another step's, a line no longer there."""
+    outcome = step(draft, event, RULES)
+    assert outcome.draft == draft and outcome.effects == ()
+    assert outcome.screens[0] == Notice(NoticeKind.STALE_BUTTON)
+
+
+def test_catalogue_pages_hold_page_size_products_and_clamp() -> None:
+    """Pages of PAGE_SIZE; a page past the end shows the last one."""
+    products = [Product(i, f"P{i}", Decimal(1)) for i in range(PAGE_SIZE + 2)]
+    assert page_of(products, 0) == (0, tuple(products[:PAGE_SIZE]))
+    assert page_of(products, 7) == (1, tuple(products[PAGE_SIZE:]))
+    assert page_of(products, -1)[0] == 0

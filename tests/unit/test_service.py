@@ -12,9 +12,10 @@ from typing import Any, TypeVar
 import pytest
 
 from bot.contact_rules import ContactRules
-from bot.ordering.events import Confirm, Event, TextEntered
+from bot.ordering.events import AddMore, Confirm, Event, PageChosen, TextEntered
 from bot.ordering.model import (
     CartLine,
+    Contacts,
     Customer,
     Draft,
     Money,
@@ -35,6 +36,7 @@ from bot.ordering.screens import (
     Notice,
     NoticeKind,
     OrderConfirmed,
+    OrderHistory,
     Outgoing,
     Problem,
     Screen,
@@ -43,6 +45,7 @@ from bot.ordering.screens import (
 from bot.ordering.service import OrderingService, PlacementWorker
 
 CUP = Product(15, "Cup", Decimal("400"))
+SAVED_ANN = Contacts("Ann", "+18005000500", "ann@example.com")
 START = datetime(2026, 12, 4, 10, 0, tzinfo=UTC)
 GIVE_UP_AFTER = 600.0
 
@@ -86,6 +89,18 @@ class FakeStore:
 
     async def order_for_draft(self, draft_id: str) -> PlacedOrder | None:
         return self.orders.get(draft_id)
+
+    async def orders_for_chat(self, chat_id: int) -> list[PlacedOrder]:
+        placed = [self.placements[d] for d in self.orders if d in self.placements]
+        return [self.orders[p.draft_id] for p in reversed(placed) if p.chat_id == chat_id]
+
+    async def last_contacts(self, chat_id: int) -> Contacts | None:
+        for placement in reversed(list(self.placements.values())):
+            draft = placement.draft
+            if placement.draft_id in self.orders and draft.chat_id == chat_id:
+                assert draft.name and draft.phone and draft.email
+                return Contacts(draft.name, draft.phone, draft.email)
+        return None
 
     # PlacementStore
 
@@ -176,6 +191,8 @@ class FakeShop:
     def __init__(self) -> None:
         self.orders: dict[int, OrderRequest] = {}
         self.sessions: dict[int, list[int]] = {}  # order id -> its payment sessions' ids
+        self.prices: dict[int, Decimal] = {CUP.id: CUP.price or Decimal(0)}  # the shop's now
+        self.statuses: dict[int, str] = {}  # order id -> its status now
         self._failures: dict[str, list[Failure]] = {}
 
     def fail(
@@ -191,6 +208,20 @@ class FakeShop:
 
     async def get_product(self, product_id: int) -> Product | None:
         return await self._run("get_product", lambda: CUP if product_id == CUP.id else None)
+
+    async def current_products(self, product_ids: Sequence[int]) -> Sequence[Product]:
+        def read() -> list[Product]:
+            found = [i for i in product_ids if i in self.prices]
+            return [dataclasses.replace(CUP, id=i, price=self.prices[i]) for i in found]
+
+        return await self._run("current_products", read)
+
+    async def order_status(self, order: PlacedOrder) -> PlacedOrder:
+        def read() -> PlacedOrder:
+            status = self.statuses.get(order.order_id, order.status_id)
+            return dataclasses.replace(order, status_id=status, status_title=status.title())
+
+        return await self._run("order_status", read)
 
     async def create_order(self, request: OrderRequest) -> PlacedOrder:
         def create() -> PlacedOrder:
@@ -412,14 +443,69 @@ async def test_an_undeliverable_confirmation_leaves_the_order_placed_and_queued(
 
 
 async def test_the_product_question_comes_with_the_catalogue() -> None:
-    """The service fills the product screen with the shop's products, or says it is unreachable."""
+    """The service fills the catalogue with the shop's products, or says it is unreachable."""
     world = make()
-    await world.store.save(dataclasses.replace(confirm_draft(), step=Step.EMAIL, email=None))
-    shown = await handle(world.service, TextEntered("ann@example.com"))
+    await world.store.save(dataclasses.replace(confirm_draft(), step=Step.CART))
+    shown = await handle(world.service, AddMore("d1"))
     assert isinstance(shown[-1], Ask) and shown[-1].products == (CUP,)
     world.shop.fail("list_products", ShopUnavailable("down"))
-    shown = await handle(world.service, TextEntered("anything"))
+    shown = await handle(world.service, PageChosen("d1", 1))
     assert isinstance(shown[-1], Ask) and shown[-1].problem is Problem.SHOP_UNAVAILABLE
+
+
+async def test_confirm_rereads_prices_and_a_changed_price_is_shown_before_placing() -> None:
+    """The shop's new price: a fresh summary, nothing placed; the next Confirm places it."""
+    world = make()
+    await world.store.save(confirm_draft())
+    world.shop.prices[15] = Decimal("420")
+    shown = Screens()
+    await world.service.confirm(42, "d1", shown)
+    assert shown == [Summary(world.store.drafts[42], Problem.PRICES_CHANGED)]
+    assert world.store.drafts[42].lines[0].unit_price == Decimal("420") and not world.shop.orders
+    await world.service.confirm(42, "d1", shown)
+    assert [r.lines[0].unit_price for r in world.shop.orders.values()] == [Decimal("420")]
+
+
+async def test_confirm_places_at_the_shown_prices_when_the_shop_cannot_be_read() -> None:
+    """A failed re-read does not block the order: the shop prices it when it is created."""
+    world = make()
+    await world.store.save(confirm_draft())
+    world.shop.fail("current_products", ShopUnavailable("down"))
+    await world.service.confirm(42, "d1", Screens())
+    assert len(world.shop.orders) == 1
+
+
+async def test_checkout_offers_the_details_of_the_chats_previous_order() -> None:
+    """After a placed order, the next checkout asks whether to use the same details."""
+    world = make()
+    await world.confirm()
+    fresh = Draft(42, "d2", Customer(42, "Ann"), Step.CART, lines=confirm_draft().lines)
+    await world.store.save(fresh)
+    shown = Screens()
+    await world.service.checkout(42, "d2", shown)
+    assert shown == [
+        Ask(dataclasses.replace(fresh, step=Step.REUSE), Step.REUSE, saved=SAVED_ANN),
+    ]
+    await world.service.answer_saved_details(42, "d2", True, shown)
+    draft = world.store.drafts[42]
+    assert (draft.step, draft.name, draft.email) == (Step.CONFIRM, "Ann", "ann@example.com")
+
+
+async def test_order_history_shows_current_statuses_or_the_stored_ones() -> None:
+    """/orders reads each order's status from the shop; when it fails, the stored one is shown."""
+    world = make()
+    await world.confirm()
+    (order_id,) = world.shop.orders
+    world.shop.statuses[order_id] = "confirmed"
+    shown = Screens()
+    await world.service.show_orders(42, shown)
+    (history,) = shown
+    assert isinstance(history, OrderHistory) and not history.stale
+    assert [o.status_id for o in history.orders] == ["confirmed"]
+    world.shop.fail("order_status", ShopUnavailable("down"))
+    await world.service.show_orders(42, shown)
+    assert isinstance(shown[-1], OrderHistory) and shown[-1].stale
+    assert [o.status_id for o in shown[-1].orders] == ["new"]
 
 
 # --- the placer ---------------------------------------------------------------------------------
