@@ -120,16 +120,42 @@ def product_label(telegram: TelegramEmulator, chat_id: int, product_id: int) -> 
     for message in reversed(telegram.messages(chat_id)):
         for row in (message.reply_markup or {}).get("inline_keyboard", []):
             for button in row:
-                if str(button.get("callback_data", "")).endswith(f":{product_id}"):
+                data = str(button.get("callback_data", ""))
+                if data.startswith("p:") and data.endswith(f":{product_id}"):
                     return str(button["text"])
     raise AssertionError(f"no button for product {product_id}")
 
 
-async def reach_summary(chat: Chat) -> ChatMessage:
-    """The reference customer answers every question and orders product 15 x 1."""
-    await chat.say("/start", expect="What is your name?")
+def button_data(message: ChatMessage, label_start: str) -> str:
+    """The callback data of the message's first button whose label starts so."""
+    for row in (message.reply_markup or {}).get("inline_keyboard", []):
+        for button in row:
+            if str(button["text"]).startswith(label_start):
+                return str(button["callback_data"])
+    raise AssertionError(f"no button {label_start!r} in message {message.message_id}")
+
+
+async def fill_the_cart(chat: Chat, product_id: int = 15, quantity: str = "1") -> ChatMessage:
+    """/start, the product's card, a quantity: the cart."""
+    await chat.say("/start", expect="What would you like to order?")
+    await chat.tap(product_label(chat.telegram, chat.user_id, product_id), expect="How many")
+    return await chat.tap(quantity, expect="Your cart")
+
+
+async def answer_the_questions(chat: Chat) -> ChatMessage:
+    """Checkout, then the reference customer's name, phone and e-mail: the summary.
+
+    A returning customer, offered the previous order's details, chooses to enter them anew.
+    """
+    question = await chat.tap("✅ Checkout", expect="?")
+    if "same details" in question.text:
+        await chat.tap("✏️ Enter new details", expect="What is your name?")
     await chat.say("Christina Thomas", expect="phone number")
     await chat.say("+18005000500", expect="e-mail")
-    await chat.say("guest@yourmail.com", expect="What would you like to order?")
-    await chat.tap(product_label(chat.telegram, chat.user_id, 15), expect="How many")
-    return await chat.tap("1", expect="Please check your order")
+    return await chat.say("guest@yourmail.com", expect="Please check your order")
+
+
+async def reach_summary(chat: Chat) -> ChatMessage:
+    """The reference customer puts product 15 x 1 in the cart and answers every question."""
+    await fill_the_cart(chat)
+    return await answer_the_questions(chat)

@@ -6,32 +6,18 @@ from sqlalchemy import text
 
 from bot.sandbox.run import ADMIN_CHAT_ID, Sandbox
 from db.engine import create_engine
-from tests.flows.conftest import CUSTOMER_ID, BotRunner, Chat
-
-PRODUCT_15 = "400 USD"  # the product button shows its price
+from tests.flows.conftest import CUSTOMER_ID, BotRunner, Chat, fill_the_cart, reach_summary
 
 
 async def answer_up_to_phone(chat: Chat) -> None:
-    await chat.say("/start", expect="What is your name?")
+    await fill_the_cart(chat)
+    await chat.tap("✅ Checkout", expect="What is your name?")
     await chat.say("Christina Thomas", expect="phone number")
 
 
 async def answer_from_email_to_confirmation(chat: Chat, sandbox: Sandbox) -> None:
-    await chat.say("guest@yourmail.com", expect="What would you like to order?")
-    await chat.tap(product_label(sandbox, 15), expect="How many")
-    await chat.tap("1", expect="Please check your order")
+    await chat.say("guest@yourmail.com", expect="Please check your order")
     await chat.tap("✅ Confirm", expect="placed")
-
-
-def product_label(sandbox: Sandbox, product_id: int) -> str:
-    """The label of the product's button in the newest catalogue message."""
-    for message in reversed(sandbox.telegram.messages(CUSTOMER_ID)):
-        rows = (message.reply_markup or {}).get("inline_keyboard", [])
-        for row in rows:
-            for button in row:
-                if str(button.get("callback_data", "")).endswith(f":{product_id}"):
-                    return str(button["text"])
-    raise AssertionError(f"no button for product {product_id}")
 
 
 def assert_the_reference_order_was_placed_once(sandbox: Sandbox, chat: Chat) -> None:
@@ -120,7 +106,8 @@ async def test_bad_answers_get_clear_messages_and_the_conversation_goes_on(
 ) -> None:
     """Empty name, markup characters, bad phone, bad e-mail, a sticker, someone else's contact."""
     async with bot_runner():
-        await chat.say("/start", expect="What is your name?")
+        await fill_the_cart(chat)
+        await chat.tap("✅ Checkout", expect="What is your name?")
         await chat.sticker(expect="only read text")
         await chat.say("!!", expect="at least one letter")
         await chat.say("<b>*_[Christina Thomas", expect="phone number")
@@ -144,11 +131,7 @@ async def test_a_double_tap_on_confirm_places_one_order(
 ) -> None:
     """Two taps on the same Confirm button: one order, one session, one notification."""
     async with bot_runner():
-        await answer_up_to_phone(chat)
-        await chat.say("+18005000500", expect="e-mail")
-        await chat.say("guest@yourmail.com", expect="What would you like to order?")
-        await chat.tap(product_label(sandbox, 15), expect="How many")
-        summary = await chat.tap("1", expect="Please check your order")
+        summary = await reach_summary(chat)
         sandbox.telegram.tap(CUSTOMER_ID, label="✅ Confirm", message_id=summary.message_id)
         sandbox.telegram.tap(CUSTOMER_ID, label="✅ Confirm", message_id=summary.message_id)
         await chat.expect("placed")

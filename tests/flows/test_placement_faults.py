@@ -214,7 +214,7 @@ async def test_an_admin_group_upgraded_to_a_supergroup_gets_the_notice_at_its_ne
     assert_placed_once(sandbox, chat, SUPERGROUP)
     assert admin_messages(sandbox, BASIC_ADMIN_GROUP) == []
     async with bot_with(environment, admin_chat_id=str(BASIC_ADMIN_GROUP)):
-        await chat.say("/start", expect="What is your name?")
+        await chat.say("/start", expect="What would you like to order?")
         sandbox.oneentry.orders.clear()
         sandbox.oneentry.sessions.clear()
         await confirm(chat)

@@ -21,8 +21,15 @@ from tests.flows.conftest import CUSTOMER_ID, BotRunner, Chat
 
 SAMPLES = Path(__file__).with_name("telegram_updates")
 SENTINEL_USER = 777000999  # a second customer whose /help marks the end of a replay
-STARTED = (("/start", "What is your name?"),)
-AT_PHONE = (*STARTED, ("Christina Thomas", "phone number"))
+STARTED = (("/start", "What would you like to order?"),)
+AT_CARD = (("/start p15", "How many"),)  # a product's card, which waits for a typed quantity
+# lines starting with "tap " tap the button of that label
+AT_PHONE = (
+    *AT_CARD,
+    ("1", "Your cart"),
+    ("tap ✅ Checkout", "What is your name?"),
+    ("Christina Thomas", "phone number"),
+)
 
 
 def sample(name: str) -> dict[str, Any]:
@@ -40,17 +47,17 @@ class Case:
 
 
 CASES = [
-    Case("command_start", reply="What is your name?"),
-    Case("command_start_deep_link", reply="What is your name?"),
-    Case("command_help_addressed", reply="/cancel — cancel it"),
+    Case("command_start", reply="What would you like to order?"),
+    Case("command_start_deep_link", reply="Cappuccino"),
+    Case("command_help_addressed", reply="/cancel — cancel the current order"),
     Case("text", reply="Send /start to place an order."),
     Case("contact_own", setup=AT_PHONE, reply="e-mail"),
     Case("contact_someone_else", setup=AT_PHONE, reply="someone else's"),
     Case("callback_query_stale", setup=STARTED, toast="out of date"),
     Case("callback_query_foreign_data", setup=STARTED, toast="out of date"),
     Case("edited_message", setup=STARTED, reply="Edited messages don't change your order"),
-    Case("sticker", setup=STARTED, reply="I can only read text here."),
-    Case("photo", setup=STARTED, reply="I can only read text here."),
+    Case("sticker", setup=AT_CARD, reply="I can only read text here."),
+    Case("photo", setup=AT_CARD, reply="I can only read text here."),
     Case("group_message", silent_in=-4123456789),
     Case("channel_post", silent_in=-1001555555555),
     Case("my_chat_member_blocked", silent_in=CUSTOMER_ID),
@@ -79,7 +86,10 @@ async def test_a_real_update_gets_the_right_reaction(
     update = sample(case.sample)
     async with bot_runner():
         for line, answer in case.setup:
-            await chat.say(line, expect=answer)
+            if line.startswith("tap "):
+                await chat.tap(line.removeprefix("tap "), expect=answer)
+            else:
+                await chat.say(line, expect=answer)
         before = len(telegram.calls)
         mark = max((m.message_id for m in telegram.messages(CUSTOMER_ID)), default=0)
         telegram.inject(update)
