@@ -6,6 +6,7 @@ import contextlib
 import hashlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from datetime import timedelta
 from typing import Any, TypeAlias
 
 import httpx
@@ -15,6 +16,7 @@ from telegram.ext import AIORateLimiter, Application, ContextTypes
 from bot.contact_rules import ContactRules
 from bot.oneentry.client import OneEntryClient, default_timeout
 from bot.oneentry.shop import OneEntryShop
+from bot.ordering.expiry import DraftExpiry, RetentionPolicy
 from bot.ordering.placement import Placer, RetryPolicy, utc_now
 from bot.ordering.service import OrderingService, PlacementWorker
 from bot.settings import Settings
@@ -112,8 +114,26 @@ def build_application(settings: Settings) -> BotApp:
         assert app.job_queue is not None, "python-telegram-bot[job-queue] is a dependency"
         placing = _job("the placement worker", worker.run_once, settings.worker_interval_seconds)
         app.job_queue.run_once(placing, when=0, name="placements")
-        cleanup = _job("forgetting old updates", updates.forget_old)
-        app.job_queue.run_repeating(cleanup, interval=3600, first=60, name="cleanup")
+        expiry = DraftExpiry(
+            store,
+            courier,
+            RetentionPolicy(
+                idle_after=timedelta(hours=settings.draft_idle_hours),
+                keep_for=timedelta(days=settings.personal_data_retention_days),
+            ),
+            utc_now,
+        )
+
+        async def clean_up() -> None:
+            await expiry.run_once()
+            await updates.forget_old()
+
+        app.job_queue.run_repeating(
+            _job("cleaning up", clean_up),
+            interval=settings.cleanup_interval_seconds,
+            first=settings.cleanup_interval_seconds,
+            name="cleanup",
+        )
 
     async def post_shutdown(app: BotApp) -> None:
         await resources.aclose()

@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     retry_max_seconds: float = Field(default=300.0, gt=0)
     placement_give_up_minutes: float = Field(default=60.0, gt=0)
     worker_interval_seconds: float = Field(default=5.0, gt=0)
+    draft_idle_hours: float = Field(default=24.0, gt=0)
+    personal_data_retention_days: float = Field(default=30.0, gt=0)
+    cleanup_interval_seconds: float = Field(default=600.0, gt=0)
     oneentry_read_timeout_seconds: float = Field(default=10.0, gt=0)
     # Telegram's flood limits, kept by python-telegram-bot's rate limiter
     telegram_messages_per_second: float = Field(default=30.0, gt=0)

@@ -40,6 +40,7 @@ class NoticeKind(enum.Enum):
     ALREADY_SUBMITTED = "already_submitted"
     EDIT_IGNORED = "edit_ignored"
     QUEUED = "queued"
+    EXPIRED = "expired"
     DETAILS_REUSED = "details_reused"
 
 

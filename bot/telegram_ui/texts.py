@@ -34,6 +34,10 @@ NOTICES: dict[NoticeKind, str] = {
     NoticeKind.STALE_BUTTON: "This menu is out of date.",
     NoticeKind.PLACING: "⏳ Placing your order…",
     NoticeKind.ALREADY_SUBMITTED: "Your order has already been submitted.",
+    NoticeKind.EXPIRED: (
+        "⌛ Your unfinished order was closed after a long time without an answer. "
+        "Send /start whenever you want to order."
+    ),
     NoticeKind.QUEUED: (
         "📥 Your order is accepted. The shop is not reachable right now, so I will place it "
         "as soon as it is and write to you here. You don't need to do anything."
