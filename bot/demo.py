@@ -8,6 +8,7 @@ stdin is not a terminal the lines are read as a script and the demo ends at end 
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import tempfile
 from dataclasses import dataclass
@@ -69,20 +70,27 @@ class Terminal:
                 continue
             result: dict[str, Any] = call.result
             text = result.get("text") or result.get("caption") or ""
+            if call.method == "sendPhoto":
+                text = f"[photo {call.params.get('photo')}]\n{text}"
             if call.chat_id == ADMIN_CHAT_ID:
                 self.say(_indent("[admin group] ", text))
             elif call.chat_id == CUSTOMER_ID:
                 self.say(_indent("bot> ", text))
-                self._show_buttons(result)
+                self._show_buttons(int(result["message_id"]), call.params.get("reply_markup"))
 
-    def _show_buttons(self, message: dict[str, Any]) -> None:
-        markup = message.get("reply_markup") or {}
+    def _show_buttons(self, mid: int, markup: object) -> None:
+        """The keyboard as the call sent it (Telegram returns inline keyboards only)."""
+        if isinstance(markup, str):
+            markup = json.loads(markup)
+        if not isinstance(markup, dict):
+            return
         rows = markup.get("inline_keyboard") or markup.get("keyboard")
         if not rows:
             return
-        mid = int(message["message_id"])
         self.buttons = [
-            DemoButton(
+            DemoButton(b, mid)
+            if isinstance(b, str)
+            else DemoButton(
                 b["text"], mid, b.get("callback_data"), b.get("url"), bool(b.get("request_contact"))
             )
             for row in rows
