@@ -9,6 +9,9 @@ Rules:
 - The shop comes first: catalogue (PRODUCT), a product's card (QUANTITY), the CART; checkout
   asks the questions that have no answer yet (or offers the previous order's details, REUSE),
   then shows the summary (CONFIRM). An answer changed from the summary leads back to it.
+- The questions are the shop's order form, given by Checkout, in the form's order: the name,
+  phone and e-mail at NAME, PHONE and EMAIL, every other one at QUESTION. A bad answer asks
+  the same question again; an optional question can be skipped.
 - Buttons carry the draft id; a tap whose draft id does not match the draft, or whose event
   is not a transition of the draft's step, is stale and changes nothing.
 - Confirm carries the cart's products as the shop has them now: when a price changed or a
@@ -23,7 +26,6 @@ import dataclasses
 import re
 from collections.abc import Callable, Sequence
 from decimal import Decimal
-from typing import Protocol
 
 from bot.ordering.events import (
     AddMore,
@@ -41,18 +43,31 @@ from bot.ordering.events import (
     LineRemoved,
     MessageEdited,
     NonText,
+    OptionChosen,
     OrderPlaced,
     PageChosen,
     PlacementFailed,
     ProductChosen,
     QuantityChanged,
     QuantityChosen,
+    QuestionSkipped,
     SavedDetailsAnswered,
     Start,
     TextEntered,
     UnknownButton,
 )
-from bot.ordering.model import CartLine, Contacts, Draft, OrderRequest, Product, Step
+from bot.ordering.model import (
+    Answer,
+    CartLine,
+    Contacts,
+    Draft,
+    FieldKind,
+    OrderRequest,
+    Product,
+    Question,
+    Step,
+)
+from bot.ordering.questions import NAME_MAX, NAME_MIN, Rules, check_answer
 from bot.ordering.screens import (
     Ask,
     Effect,
@@ -65,20 +80,11 @@ from bot.ordering.screens import (
     Summary,
 )
 
-NAME_MIN, NAME_MAX = 2, 64
+__all__ = ["NAME_MAX", "NAME_MIN", "Rules", "step"]
+
 QUANTITY_MAX = 99
 PAGE_SIZE = 5  # products on one catalogue page
 _PRODUCT_LINK = re.compile(r"p(\d{1,12})")
-
-
-class Rules(Protocol):
-    """Input checks that need libraries; injected so that this module stays pure."""
-
-    def phone(self, text: str) -> str | None:
-        """The number in E.164, or None when it is not a plausible phone number."""
-
-    def email(self, text: str) -> str | None:
-        """The normalised address, or None when it is not a deliverable-looking e-mail."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -96,14 +102,22 @@ QUESTION_STEPS = frozenset(
         Step.NAME,
         Step.PHONE,
         Step.EMAIL,
+        Step.QUESTION,
         Step.PRODUCT,
         Step.QUANTITY,
         Step.CART,
         Step.REUSE,
     )
 )
-# The questions of checkout, in the order they are asked.
+# The steps of checkout's questions; the contact ones hold the answers of their kind.
 CONTACT_QUESTIONS = (Step.NAME, Step.PHONE, Step.EMAIL)
+ANSWER_STEPS = (*CONTACT_QUESTIONS, Step.QUESTION)
+_CONTACT_STEPS = {
+    FieldKind.NAME: Step.NAME,
+    FieldKind.PHONE: Step.PHONE,
+    FieldKind.EMAIL: Step.EMAIL,
+}
+OPTION_NUMBERS = 1000  # an option's button carries question * OPTION_NUMBERS + option
 
 
 def current_screen(draft: Draft, problem: Problem | None = None) -> Screen:
@@ -125,64 +139,116 @@ def _show(draft: Draft) -> Outcome:
     return Outcome(draft, (current_screen(draft),))
 
 
-def answers_missing(draft: Draft) -> tuple[Step, ...]:
-    """The contact questions without an answer yet, in the order they are asked."""
-    answers = {Step.NAME: draft.name, Step.PHONE: draft.phone, Step.EMAIL: draft.email}
-    return tuple(q for q in CONTACT_QUESTIONS if not answers[q])
+def answers_missing(draft: Draft) -> tuple[Question, ...]:
+    """The questions without an answer yet (a skipped one has ""), in the form's order."""
+    return tuple(q for q in draft.form if draft.answer(q) is None or _unanswered(draft, q))
+
+
+def _unanswered(draft: Draft, question: Question) -> bool:
+    # a required question's empty answer (a contact the store blanked) is asked again
+    return question.required and not draft.answer(question)
+
+
+def current_question(draft: Draft) -> Question | None:
+    """The question the draft's step waits for, if it is one."""
+    if draft.step is Step.QUESTION:
+        return next((q for q in draft.form if q.marker == draft.asking), None)
+    kind = next((k for k, s in _CONTACT_STEPS.items() if s is draft.step), None)
+    return None if kind is None else draft.contact_question(kind)
+
+
+def question_number(draft: Draft, question: Question) -> int:
+    """The question's number in the draft's form, from 1 (what its buttons carry)."""
+    return draft.form.index(question) + 1
+
+
+def _asking(draft: Draft, question: Question) -> Draft:
+    if draft.is_contact(question):
+        return dataclasses.replace(draft, step=_CONTACT_STEPS[question.kind], asking=None)
+    return dataclasses.replace(draft, step=Step.QUESTION, asking=question.marker)
 
 
 def _next_question(draft: Draft) -> Draft:
     """After an answer: the next unanswered question, or the summary once all are there."""
     missing = answers_missing(draft)
-    return dataclasses.replace(draft, step=missing[0] if missing else Step.CONFIRM)
+    if missing:
+        return _asking(draft, missing[0])
+    return dataclasses.replace(draft, step=Step.CONFIRM, asking=None)
 
 
 # --- checkout questions ------------------------------------------------------------------------
 
 
-def _name(draft: Draft, event: Event, rules: Rules) -> Outcome:
-    assert isinstance(event, TextEntered)
-    name = " ".join(event.text.split())
-    if not (NAME_MIN <= len(name) <= NAME_MAX) or not any(c.isalpha() for c in name):
-        return _ask(draft, Problem.BAD_NAME)
-    return _show(_next_question(dataclasses.replace(draft, name=name)))
+def _answered(draft: Draft, value: str | Problem) -> Outcome:
+    question = current_question(draft)
+    if question is None:  # the form changed under a stored draft: ask what is missing
+        return _show(_next_question(draft))
+    if isinstance(value, Problem):
+        return _ask(draft, value)
+    return _show(_next_question(draft.with_answer(question, value)))
 
 
-def _phone_text(draft: Draft, event: Event, rules: Rules) -> Outcome:
+def _answer_text(draft: Draft, event: Event, rules: Rules) -> Outcome:
     assert isinstance(event, TextEntered)
-    phone = rules.phone(event.text)
-    if phone is None:
-        return _ask(draft, Problem.BAD_PHONE)
-    return _show(_next_question(dataclasses.replace(draft, phone=phone)))
+    question = current_question(draft)
+    if question is None:
+        return _show(_next_question(draft))
+    if not question.required and event.text.strip() == SKIP_TEXT:
+        return _show(_next_question(draft.with_answer(question, "")))
+    return _answered(draft, check_answer(question, event.text, rules))
+
+
+SKIP_TEXT = "-"  # typed instead of an optional answer: skip it (an optional phone has no button)
 
 
 def _phone_contact(draft: Draft, event: Event, rules: Rules) -> Outcome:
     assert isinstance(event, ContactShared)
+    question = current_question(draft)
+    if question is None or question.kind is not FieldKind.PHONE:
+        return _ask(draft, Problem.TEXT_EXPECTED)
     if not event.own:
         return _ask(draft, Problem.NOT_OWN_CONTACT)
-    phone = rules.phone(event.phone if event.phone.startswith("+") else "+" + event.phone)
-    if phone is None:
-        return _ask(draft, Problem.BAD_PHONE)
-    return _show(_next_question(dataclasses.replace(draft, phone=phone)))
+    phone = event.phone if event.phone.startswith("+") else "+" + event.phone
+    return _answered(draft, check_answer(question, phone, rules))
 
 
-def _email(draft: Draft, event: Event, rules: Rules) -> Outcome:
-    assert isinstance(event, TextEntered)
-    email = rules.email(event.text.strip())
-    if email is None:
-        return _ask(draft, Problem.BAD_EMAIL)
-    return _show(_next_question(dataclasses.replace(draft, email=email)))
+def _skip(draft: Draft, event: Event, rules: Rules) -> Outcome:
+    assert isinstance(event, QuestionSkipped)
+    question = current_question(draft)
+    if (
+        event.draft_id != draft.draft_id
+        or question is None
+        or question.required
+        or event.question != question_number(draft, question)
+    ):
+        return _stale(draft)
+    return _show(_next_question(draft.with_answer(question, "")))
+
+
+def _option(draft: Draft, event: Event, rules: Rules) -> Outcome:
+    assert isinstance(event, OptionChosen)
+    question = current_question(draft)
+    if (
+        event.draft_id != draft.draft_id
+        or question is None
+        or event.question != question_number(draft, question)
+        or not 0 <= event.option < len(question.options)
+    ):
+        return _stale(draft)
+    return _show(_next_question(draft.with_answer(question, question.options[event.option].value)))
 
 
 def _back(draft: Draft, event: Event, rules: Rules) -> Outcome:
     """/back: a question being edited returns to the summary; otherwise one step back."""
     assert isinstance(event, Back)
-    if draft.step in CONTACT_QUESTIONS or draft.step is Step.REUSE:
+    if draft.step in ANSWER_STEPS or draft.step is Step.REUSE:
         if not answers_missing(draft):
-            return _show(dataclasses.replace(draft, step=Step.CONFIRM))
-        at = CONTACT_QUESTIONS.index(draft.step) if draft.step in CONTACT_QUESTIONS else 0
-        previous = CONTACT_QUESTIONS[at - 1] if at > 0 else Step.CART
-        return _show(dataclasses.replace(draft, step=previous))
+            return _show(dataclasses.replace(draft, step=Step.CONFIRM, asking=None))
+        question = current_question(draft)
+        at = draft.form.index(question) if question is not None else 0
+        if at > 0:
+            return _show(_asking(draft, draft.form[at - 1]))
+        return _show(dataclasses.replace(draft, step=Step.CART, asking=None))
     if draft.step is Step.QUANTITY:
         return _show(dataclasses.replace(draft, step=Step.PRODUCT, pending=None))
     if draft.step is Step.CART:
@@ -300,9 +366,13 @@ def _checkout(draft: Draft, event: Event, rules: Rules) -> Outcome:
         return _stale(draft)
     if not draft.lines:
         return _ask(dataclasses.replace(draft, step=Step.PRODUCT), Problem.CART_EMPTY)
+    if event.questions:
+        draft = dataclasses.replace(draft, questions=event.questions)
     missing = answers_missing(draft)
-    if event.saved is not None and missing == CONTACT_QUESTIONS:
-        reuse = dataclasses.replace(draft, step=Step.REUSE)
+    contacts = [draft.contact_question(kind) for kind in _CONTACT_STEPS]
+    asked = [q for q in contacts if q is not None]
+    if event.saved is not None and asked and all(q in missing for q in asked):
+        reuse = dataclasses.replace(draft, step=Step.REUSE, asking=None)
         return Outcome(reuse, (Ask(reuse, Step.REUSE, saved=event.saved),))
     return _show(_next_question(draft))
 
@@ -312,19 +382,30 @@ def _saved_details(draft: Draft, event: Event, rules: Rules) -> Outcome:
     if event.draft_id != draft.draft_id:
         return _stale(draft)
     if not event.use or event.saved is None:
-        return _show(dataclasses.replace(draft, step=Step.NAME))
+        return _show(_next_question(draft))
     saved: Contacts = event.saved
-    filled = dataclasses.replace(
-        draft, name=saved.name, phone=saved.phone, email=saved.email, step=Step.CONFIRM
-    )
-    return Outcome(filled, (Notice(NoticeKind.DETAILS_REUSED), Summary(filled)))
+    filled = draft
+    for kind, value in zip(_CONTACT_STEPS, (saved.name, saved.phone, saved.email), strict=True):
+        question = draft.contact_question(kind)
+        if question is not None:
+            filled = filled.with_answer(question, value)
+    filled = _next_question(filled)
+    return Outcome(filled, (Notice(NoticeKind.DETAILS_REUSED), current_screen(filled)))
 
 
 def _edit_answer(draft: Draft, event: Event, rules: Rules) -> Outcome:
     assert isinstance(event, EditAnswer)
-    if event.draft_id != draft.draft_id or event.question not in CONTACT_QUESTIONS:
+    if event.draft_id != draft.draft_id:
         return _stale(draft)
-    return _show(dataclasses.replace(draft, step=event.question))
+    question: Question | None = None
+    if isinstance(event.question, Step):
+        kind = next((k for k, s in _CONTACT_STEPS.items() if s is event.question), None)
+        question = None if kind is None else draft.contact_question(kind)
+    elif 1 <= event.question <= len(draft.form):
+        question = draft.form[event.question - 1]
+    if question is None:
+        return _stale(draft)
+    return _show(_asking(draft, question))
 
 
 # --- the summary and placing -------------------------------------------------------------------
@@ -402,6 +483,7 @@ _OPEN = (
     Step.NAME,
     Step.PHONE,
     Step.EMAIL,
+    Step.QUESTION,
     Step.PRODUCT,
     Step.QUANTITY,
     Step.CART,
@@ -425,10 +507,11 @@ TRANSITIONS: dict[tuple[Step, type[Event]], Handler] = {
     (Step.CART, TextEntered): _use_buttons,
     (Step.REUSE, SavedDetailsAnswered): _saved_details,
     (Step.REUSE, TextEntered): _use_buttons,
-    (Step.NAME, TextEntered): _name,
-    (Step.PHONE, TextEntered): _phone_text,
+    **{(s, TextEntered): _answer_text for s in ANSWER_STEPS},
+    **{(s, QuestionSkipped): _skip for s in ANSWER_STEPS},
+    **{(s, OptionChosen): _option for s in ANSWER_STEPS},
     (Step.PHONE, ContactShared): _phone_contact,
-    (Step.EMAIL, TextEntered): _email,
+    (Step.QUESTION, ContactShared): _phone_contact,
     (Step.CONFIRM, Confirm): _confirm,
     (Step.CONFIRM, EditAnswer): _edit_answer,
     (Step.CONFIRM, CartOpened): _open_cart,
@@ -438,7 +521,7 @@ TRANSITIONS: dict[tuple[Step, type[Event]], Handler] = {
     (Step.PLACING, OrderPlaced): _placed,
     (Step.PLACING, PlacementFailed): _failed,
     **{(s, Back): _back for s in _OPEN if s is not Step.PRODUCT},
-    **{(s, NonText): _text_expected for s in (Step.NAME, Step.PHONE, Step.EMAIL, Step.QUANTITY)},
+    **{(s, NonText): _text_expected for s in (*ANSWER_STEPS, Step.QUANTITY)},
 }
 
 
@@ -457,6 +540,8 @@ _BUTTONS = (
     | Checkout
     | SavedDetailsAnswered
     | EditAnswer
+    | QuestionSkipped
+    | OptionChosen
 )
 
 
@@ -557,5 +642,16 @@ def cart_total(lines: tuple[CartLine, ...]) -> Decimal | None:
 
 
 def order_request(draft: Draft) -> OrderRequest:
-    assert draft.name and draft.phone and draft.email, "CONFIRM is reached only with all answers"
-    return OrderRequest(draft.draft_id, draft.name, draft.phone, draft.email, draft.lines)
+    """Every answer of the draft's form, in its order; skipped ones are left out."""
+    assert not answers_missing(draft), "CONFIRM is reached only with all answers"
+    answers = tuple(
+        Answer(question, value) for question in draft.form if (value := draft.answer(question))
+    )
+    return OrderRequest(
+        draft.draft_id,
+        draft.name or "",
+        draft.phone or "",
+        draft.email or "",
+        draft.lines,
+        answers,
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.ordering.model import Contacts, Customer, PlacedOrder, Product, Step
+from bot.ordering.model import Contacts, Customer, PlacedOrder, Product, Question, Step
 from bot.ordering.screens import Problem
 
 
@@ -109,6 +109,7 @@ class CartCleared:
 class Checkout:
     draft_id: str
     saved: Contacts | None = None  # the chat's previous order's details, found by the service
+    questions: tuple[Question, ...] = ()  # the shop's order form; none: keep the draft's
 
 
 @dataclass(frozen=True)
@@ -122,10 +123,30 @@ class SavedDetailsAnswered:
 
 @dataclass(frozen=True)
 class EditAnswer:
-    """From the summary: change one answer, then come back to the summary."""
+    """From the summary: change one answer, then come back to the summary.
+
+    `question` is the question's number in the draft's form (from 1), or a contact step.
+    """
 
     draft_id: str
-    question: Step
+    question: Step | int
+
+
+@dataclass(frozen=True)
+class QuestionSkipped:
+    """The Skip button of an optional question; `question` is its number in the form (from 1)."""
+
+    draft_id: str
+    question: int
+
+
+@dataclass(frozen=True)
+class OptionChosen:
+    """An option's button of a choice question (numbers from 1 and from 0)."""
+
+    draft_id: str
+    question: int
+    option: int
 
 
 @dataclass(frozen=True)
@@ -176,6 +197,8 @@ Event = (
     | Checkout
     | SavedDetailsAnswered
     | EditAnswer
+    | QuestionSkipped
+    | OptionChosen
     | Confirm
     | CancelTapped
     | UnknownButton

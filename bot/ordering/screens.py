@@ -27,6 +27,16 @@ class Problem(enum.Enum):
     SHOP_UNAVAILABLE = "shop_unavailable"
     PLACEMENT_GAVE_UP = "placement_gave_up"
     ORDER_REJECTED = "order_rejected"
+    # answers to the questions of the shop's order form
+    ANSWER_REQUIRED = "answer_required"
+    BAD_FORMAT = "bad_format"
+    TOO_SHORT = "too_short"
+    TOO_LONG = "too_long"
+    WRONG_LENGTH = "wrong_length"
+    BAD_INTEGER = "bad_integer"
+    BAD_NUMBER = "bad_number"
+    BAD_DATE = "bad_date"
+    BAD_CHOICE = "bad_choice"
 
 
 class NoticeKind(enum.Enum):
