@@ -28,29 +28,34 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         self._first_time = first_time
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        if await self._seen_before(update):
-            log.info("update %s was handled before; skipped", getattr(update, "update_id", "?"))
-            if inspect.iscoroutine(coroutine):
-                coroutine.close()
-            return
         chat = update.effective_chat if isinstance(update, Update) else None
         if chat is None:
-            await coroutine
+            await self._once(update, coroutine)
             return
+        # the lock is taken before anything awaits, so a chat's updates run in arrival order
         lock = self._locks.setdefault(chat.id, asyncio.Lock())
         self._users[chat.id] = self._users.get(chat.id, 0) + 1
         try:
             async with lock:
-                await coroutine
+                await self._once(update, coroutine)
         finally:
             self._users[chat.id] -= 1
             if not self._users[chat.id]:  # forget idle chats so the dict does not grow forever
                 del self._users[chat.id], self._locks[chat.id]
 
-    async def _seen_before(self, update: object) -> bool:
-        if not isinstance(update, Update) or self._first_time is None:
-            return False
-        return not await self._first_time(update.update_id)
+    async def _once(self, update: object, coroutine: Awaitable[Any]) -> None:
+        """Run the handling, unless this update was handled before."""
+        seen = (
+            isinstance(update, Update)
+            and self._first_time is not None
+            and not await self._first_time(update.update_id)
+        )
+        if not seen:
+            await coroutine
+            return
+        log.info("update %s was handled before; skipped", getattr(update, "update_id", "?"))
+        if inspect.iscoroutine(coroutine):
+            coroutine.close()
 
     async def initialize(self) -> None:
         """Nothing to set up."""
