@@ -8,7 +8,7 @@ import contextlib
 import signal
 import sys
 
-from bot.settings import SettingsError, load_settings
+from bot.settings import Settings, SettingsError, load_settings
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -34,19 +34,37 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         print(exc, file=sys.stderr)
         return 2
-    from bot.logs import configure_logging
-
-    configure_logging(settings.log_level, settings.secrets())
     if args.command == "migrate":
+        _configure_logging(settings)
         from db.migrate import upgrade
 
         upgrade(settings.database_url)
         return 0
-    from telegram import Update
+    return _run(settings)
 
-    from bot.app import build_application
 
-    build_application(settings).run_polling(allowed_updates=Update.ALL_TYPES)
+def _configure_logging(settings: Settings) -> None:
+    from bot.logs import configure_logging
+
+    configure_logging(settings.log_level, settings.secrets())
+
+
+def _run(settings: Settings) -> int:
+    """Poll for updates until stopped, unless another instance already runs on this database."""
+    from bot.instance_lock import AlreadyRunning, acquire
+
+    try:
+        lock = acquire(settings.database_url)
+    except AlreadyRunning as exc:  # two pollers would split the updates and fight with 409s
+        print(exc, file=sys.stderr)
+        return 3
+    with lock:
+        _configure_logging(settings)
+        from telegram import Update
+
+        from bot.app import build_application
+
+        build_application(settings).run_polling(allowed_updates=Update.ALL_TYPES)
     return 0
 
 
