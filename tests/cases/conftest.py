@@ -1,4 +1,4 @@
-"""The real-world failure cases of /work/shared/cases.md, each as a test that names it.
+"""Real-world failure cases of Telegram shop bots (C01 to C32), each as a test that names it.
 
 The flow fixtures (both emulators, settings on a SQLite file in tmp_path, the bot runner and the
 customer's chat) are the ones of tests/flows, with whatever fixtures they are built from.

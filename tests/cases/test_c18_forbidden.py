@@ -1,6 +1,6 @@
 """C18 (a, b): a customer who blocked the bot or was deactivated breaks nothing else.
 
-C18 (c), the admin group refusing the bot, is left to the durable admin outbox work.
+C18 (c), the admin group refusing the bot, is in test_c16_c18c_admin_group.py.
 """
 
 from __future__ import annotations
