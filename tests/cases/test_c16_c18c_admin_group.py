@@ -22,7 +22,7 @@ FLOODED = 10  # admin sends answered 429 "retry after 1"
 async def test_c16_a_burst_of_orders_under_flood_control_notifies_the_admins_once_each(
     sandbox: Sandbox, environment: dict[str, str]
 ) -> None:
-    """C16: 25 orders at once, the admin group answers 429: 25 notices, once each, no blind retry."""
+    """C16: 25 orders at once, the admin group answers 429: 25 notices once each, no blind retry."""
     url = environment["DATABASE_URL"]
     await upgrade_async(url)
     drafts = [confirmed_draft(n) for n in range(ORDERS)]
