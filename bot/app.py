@@ -23,6 +23,7 @@ from bot.settings import Settings
 from bot.telegram_ui import texts
 from bot.telegram_ui.courier import TelegramCourier
 from bot.telegram_ui.handlers import TelegramHandlers
+from bot.telegram_ui.i18n import SOURCE_LANGUAGE, Catalogues
 from bot.telegram_ui.updates import PerChatUpdateProcessor
 from db.engine import create_engine
 from db.migrate import upgrade_async
@@ -96,8 +97,16 @@ def build_application(settings: Settings) -> BotApp:
             give_up_after=settings.placement_give_up_minutes * 60,
         )
         placer = Placer(store, shop, rules, policy)
+        catalogues = Catalogues()
         courier = TelegramCourier(
-            app.bot, SqlOutbox(engine), settings.admin_chat_id, settings.shop_currency, utc_now
+            app.bot,
+            SqlOutbox(engine),
+            settings.admin_chat_id,
+            settings.shop_currency,
+            utc_now,
+            catalogues,
+            language_of=_language_of(store),
+            admin_language=settings.admin_language,
         )
         await courier.start()
         updates = SqlUpdateLog(engine)
@@ -107,10 +116,10 @@ def build_application(settings: Settings) -> BotApp:
         resumed = await worker.resume()
         if resumed:
             log.info("resuming %d placement(s) left in flight", resumed)
-        handlers = TelegramHandlers(service, courier, settings.shop_currency)
+        handlers = TelegramHandlers(service, courier, settings.shop_currency, catalogues)
         app.add_handlers(handlers.handlers())
-        app.add_error_handler(on_error)
-        await app.bot.set_my_commands([BotCommand(c, d) for c, d in texts.BOT_COMMANDS])
+        app.add_error_handler(error_handler(catalogues))
+        await set_commands(app, catalogues)
         assert app.job_queue is not None, "python-telegram-bot[job-queue] is a dependency"
         placing = _job("the placement worker", worker.run_once, settings.worker_interval_seconds)
         app.job_queue.run_once(placing, when=0, name="placements")
@@ -163,14 +172,43 @@ def _job(what: str, work: Callable[[], Awaitable[object]], then: float | None = 
     return run
 
 
-async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Log the failure; tell the customer something went wrong rather than staying silent."""
-    log.error("update failed", exc_info=context.error)
-    if isinstance(update, Update) and update.effective_chat is not None:
-        if update.effective_chat.type != update.effective_chat.PRIVATE:
-            return
-        with contextlib.suppress(Exception):
-            await context.bot.send_message(update.effective_chat.id, texts.SOMETHING_WENT_WRONG)
+def _language_of(store: SqlStore) -> Callable[[int], Awaitable[str | None]]:
+    async def language_of(chat_id: int) -> str | None:
+        draft = await store.load(chat_id)
+        return draft.customer.language if draft is not None else None
+
+    return language_of
+
+
+async def set_commands(app: BotApp, catalogues: Catalogues) -> None:
+    """The bot's menu: English for everyone, and each other language for its speakers."""
+    for language, tr in catalogues.all().items():
+        commands = [BotCommand(name, tr(description)) for name, description in texts.BOT_COMMANDS]
+        code = None if language == SOURCE_LANGUAGE else language
+        await app.bot.set_my_commands(commands, language_code=code)
+
+
+ErrorHandler = Callable[[object, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
+
+
+def error_handler(catalogues: Catalogues) -> ErrorHandler:
+    async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Log the failure; tell the customer something went wrong rather than staying silent.
+
+        In the user's Telegram language: the database may be what failed.
+        """
+        log.error("update failed", exc_info=context.error)
+        if isinstance(update, Update) and update.effective_chat is not None:
+            if update.effective_chat.type != update.effective_chat.PRIVATE:
+                return
+            user = update.effective_user
+            tr = catalogues.texts(user.language_code if user is not None else None)
+            with contextlib.suppress(Exception):
+                await context.bot.send_message(
+                    update.effective_chat.id, tr(texts.SOMETHING_WENT_WRONG)
+                )
+
+    return on_error
 
 
 @contextlib.asynccontextmanager

@@ -23,6 +23,8 @@ class Settings(BaseSettings):
     order_form_marker: str = "guest_order"
     payment_account: str = "cash"
     oneentry_lang: str = "en_US"
+    # the language of the admins' notifications (a catalogue in bot/telegram_ui/locales)
+    admin_language: str = "en"
     admin_chat_id: int
     database_url: str = DEFAULT_DATABASE_URL
     shop_currency: str = Field(default="USD", min_length=1, max_length=8)

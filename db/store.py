@@ -61,6 +61,26 @@ class SqlStore:
         async with self._db.writing() as session:
             await session.execute(upsert)
 
+    async def save_language(self, draft: Draft) -> None:
+        """The customer's language alone when the chat has a draft, else the whole draft.
+
+        One statement: a placement finishing meanwhile keeps the step it wrote.
+        """
+        moment = now()
+        insert = self._db.insert(DraftRow).values(
+            **draft_values(draft), revision=1, created_at=moment, updated_at=moment
+        )
+        upsert = insert.on_conflict_do_update(
+            index_elements=[DraftRow.chat_id],
+            set_={
+                "language": draft.customer.language,
+                "revision": DraftRow.revision + 1,
+                "updated_at": moment,
+            },
+        )
+        async with self._db.writing() as session:
+            await session.execute(upsert)
+
     async def order_for_draft(self, draft_id: str) -> PlacedOrder | None:
         query = select(OrderRow).where(OrderRow.draft_id == draft_id)
         async with self._db.read.begin() as session:

@@ -126,7 +126,8 @@ class Placer:
                 if order is None:
                     sending = True
                     await self._store.mark_sending(placement.draft_id)
-                    order = await self._shop.create_order(request)
+                    language = placement.draft.customer.language
+                    order = await self._shop.create_order(request, language)
                 await self._store.order_created(placement.draft_id, order)
                 placement = dataclasses.replace(
                     placement, state=PlacementState.CREATED, order=order, uncertain=False

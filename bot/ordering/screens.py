@@ -52,6 +52,7 @@ class NoticeKind(enum.Enum):
     QUEUED = "queued"
     EXPIRED = "expired"
     DETAILS_REUSED = "details_reused"
+    LANGUAGE_CHOSEN = "language_chosen"
 
 
 @dataclass(frozen=True)

@@ -11,13 +11,14 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from telegram import Bot
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
 
 from bot.ordering.ports import OutboxItem, OutboxStore
+from bot.telegram_ui.i18n import SOURCE_LANGUAGE, Catalogues
 from bot.telegram_ui.render import render_outgoing
 from bot.telegram_ui.sending import send_html
 
@@ -38,12 +39,20 @@ class TelegramCourier:
         admin_chat_id: int,
         currency: str,
         clock: Callable[[], datetime],
+        catalogues: Catalogues,
+        language_of: Callable[[int], Awaitable[str | None]],
+        admin_language: str = SOURCE_LANGUAGE,
         batch: int = 50,
     ) -> None:
+        """`language_of(chat_id)` is a customer's language (kept with the draft) when a
+        message is sent; the admins read theirs in `admin_language`."""
         self._bot = bot
         self._outbox = outbox
         self.admin_chat_id = admin_chat_id
         self._currency = currency
+        self._catalogues = catalogues
+        self._language_of = language_of
+        self._admin_texts = catalogues.texts(admin_language)
         self._clock = clock
         self._batch = batch
 
@@ -88,7 +97,9 @@ class TelegramCourier:
         if not to_admins and await self._outbox.is_unreachable(chat_id):
             await self._outbox.drop(message.key, "the chat is unreachable")
             return
-        reply = render_outgoing(message.screen, self._currency)
+        language = None if to_admins else await self._language_of(chat_id)
+        texts = self._catalogues.texts(language)
+        reply = render_outgoing(message.screen, self._currency, texts, self._admin_texts)
         try:
             await send_html(self._bot, chat_id, reply.text, reply.markup)
         except ChatMigrated as exc:

@@ -9,10 +9,12 @@ import pytest
 from bot.ordering.model import CartLine, Customer, Draft, Money, PlacedOrder, Product, Step
 from bot.ordering.screens import Ask, Summary
 from bot.telegram_ui.callback_data import MAX_BYTES, Action, Button, decode, encode
+from bot.telegram_ui.i18n import Catalogues
 from bot.telegram_ui.render import admin_notification, render
 from bot.telegram_ui.sending import plain, split
 
 NASTY = "<b>*_[Anna *VIP</b> & `Tom&Jerry` <a href='x'>"
+EN = Catalogues().texts("en")
 LONG_CYRILLIC = "Пицца Четыре сыра большая на тонком тесте с двойным сыром 🍕🧀" * 2
 
 
@@ -40,7 +42,7 @@ def test_callback_data_this_bot_did_not_make_decodes_to_nothing(data: str | None
 def test_product_buttons_carry_ids_not_titles() -> None:
     """A 64-letter Cyrillic title with emoji still gives valid callback data."""
     product = Product(19, LONG_CYRILLIC, Decimal("1290"))
-    reply = render(Ask(draft(step=Step.PRODUCT), Step.PRODUCT, products=(product,)), "USD")
+    reply = render(Ask(draft(step=Step.PRODUCT), Step.PRODUCT, products=(product,)), "USD", EN)
     markup = reply.markup
     assert markup is not None
     (row,) = markup.to_dict()["inline_keyboard"]
@@ -53,9 +55,9 @@ def test_user_text_is_escaped_in_the_summary_and_the_admin_message() -> None:
     d = draft(
         name=NASTY, email="a@b.co", phone="+18005000500", lines=(CartLine(1, NASTY, 1, Decimal(5)),)
     )
-    summary = render(Summary(d), "USD").text
+    summary = render(Summary(d), "USD", EN).text
     order = PlacedOrder(7, Money(Decimal(5), "USD"), "new", NASTY, None, None, None, d.lines)
-    admin = admin_notification(d, order)
+    admin = admin_notification(d, order, EN)
     for text in (summary, admin):
         assert "<b>*_[Anna" not in text and "&lt;b&gt;*_[Anna *VIP&lt;/b&gt;" in text
         assert "<a href='x'>" not in text
