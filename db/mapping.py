@@ -12,11 +12,14 @@ from bot.ordering.model import (
     CartLine,
     Customer,
     Draft,
+    FieldKind,
     Money,
+    Option,
     PlacedOrder,
     Placement,
     PlacementState,
     Product,
+    Question,
     Step,
 )
 from bot.ordering.screens import (
@@ -50,6 +53,9 @@ def draft_values(draft: Draft) -> dict[str, Any]:
         "email": draft.email,
         "lines": lines_to_json(draft.lines),
         "pending": None if draft.pending is None else _product_to_json(draft.pending),
+        "questions": [_question_to_json(q) for q in draft.questions],
+        "answers": dict(draft.answers) or None,
+        "asking": draft.asking,
     }
 
 
@@ -74,6 +80,10 @@ def draft_from_values(values: Mapping[str, Any]) -> Draft:
         email=values["email"],
         lines=lines_from_json(values["lines"]),
         pending=None if values["pending"] is None else _product_from_json(values["pending"]),
+        # drafts (and placements, messages) kept before forms were read have none of these
+        questions=tuple(_question_from_json(q) for q in values.get("questions") or ()),
+        answers={str(k): str(v) for k, v in (values.get("answers") or {}).items()},
+        asking=values.get("asking"),
     )
 
 
@@ -90,6 +100,9 @@ _DRAFT_FIELDS = (
     "email",
     "lines",
     "pending",
+    "questions",
+    "answers",
+    "asking",
 )
 
 
@@ -238,6 +251,40 @@ def lines_from_json(items: list[dict[str, Any]]) -> tuple[CartLine, ...]:
             unit_price=_decimal_from_json(item.get("unit_price")),
         )
         for item in items
+    )
+
+
+def _question_to_json(question: Question) -> dict[str, Any]:
+    return {
+        "marker": question.marker,
+        "title": question.title,
+        "kind": question.kind.value,
+        "required": question.required,
+        "options": [{"value": o.value, "title": o.title} for o in question.options],
+        "min_length": question.min_length,
+        "max_length": question.max_length,
+        "exact_length": question.exact_length,
+        "pattern": question.pattern,
+    }
+
+
+def _question_from_json(item: Mapping[str, Any]) -> Question:
+    try:
+        kind = FieldKind(str(item.get("kind")))
+    except ValueError:
+        kind = FieldKind.TEXT  # a kind of another release: asked as text
+    return Question(
+        marker=str(item["marker"]),
+        title=str(item.get("title") or ""),
+        kind=kind,
+        required=bool(item.get("required", True)),
+        options=tuple(
+            Option(str(o["value"]), str(o.get("title") or "")) for o in item.get("options") or ()
+        ),
+        min_length=item.get("min_length"),
+        max_length=item.get("max_length"),
+        exact_length=item.get("exact_length"),
+        pattern=item.get("pattern"),
     )
 
 

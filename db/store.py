@@ -269,11 +269,12 @@ class SqlStore:
                     DraftRow.name.is_not(None),
                     DraftRow.phone.is_not(None),
                     DraftRow.email.is_not(None),
+                    DraftRow.answers.is_not(None),
                     DraftRow.username.is_not(None),
                     DraftRow.first_name != "",
                 ),
             )
-            .values(name=None, phone=None, email=None, username=None, first_name="")
+            .values(name=None, phone=None, email=None, answers=None, username=None, first_name="")
             .execution_options(synchronize_session=False)
         )
         # finished placements and delivered messages hold copies of the answers: they go

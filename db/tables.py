@@ -41,6 +41,11 @@ class DraftRow(Base):
     email: Mapped[str | None] = mapped_column(String(320))
     lines: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     pending: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    # The checkout questions (the order form when checkout began) and the other answers
+    # (marker -> value); NULL in drafts written before forms were read.
+    questions: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON(none_as_null=True))
+    answers: Mapped[dict[str, str] | None] = mapped_column(JSON(none_as_null=True))
+    asking: Mapped[str | None] = mapped_column(String(255))
     revision: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

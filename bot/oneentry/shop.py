@@ -21,7 +21,8 @@ from bot.oneentry.errors import (
     OneEntryRejected,
     OneEntryUnavailable,
 )
-from bot.ordering.model import Money, OrderRequest, PlacedOrder, Product
+from bot.oneentry.order_form import FormCache, contact_values, form_questions, form_values
+from bot.ordering.model import GUEST_QUESTIONS, Money, OrderRequest, PlacedOrder, Product, Question
 from bot.ordering.ports import OrderRejected, OutcomeUnknown, ShopUnavailable
 
 logger = logging.getLogger(__name__)
@@ -112,6 +113,7 @@ class OneEntryShop:
         self._wanted_reference = reference_marker or None
         self._reference: str | None = None
         self._reference_checked = False
+        self._form = FormCache(self._read_form, catalogue_ttl, clock)
 
     async def list_products(self) -> Sequence[Product]:
         return await self._catalogue.products()
@@ -236,12 +238,33 @@ class OneEntryShop:
             raise ShopUnavailable(f"no payment session: {exc.message}") from exc
         return with_session(order, session)
 
+    async def order_questions(self) -> Sequence[Question]:
+        """The form's questions (the bot's reference field left out); the guest questions when
+        the form cannot be read or asks nothing the chat can answer."""
+        try:
+            form = await self._form.form()
+        except ShopUnavailable as exc:
+            logger.warning("order form not readable, asking for name, phone and e-mail: %s", exc)
+            return GUEST_QUESTIONS
+        leave_out = [self._wanted_reference] if self._wanted_reference else []
+        return form_questions(form, leave_out) or GUEST_QUESTIONS
+
+    async def _read_form(self) -> models.Form:
+        try:
+            return await self._client.get_form(self._form_marker, self._lang)
+        except OneEntryError as exc:
+            raise ShopUnavailable(f"could not read the order form: {exc.message}") from exc
+
     async def _form_data(self, request: OrderRequest) -> list[models.FormValue]:
-        values = [
-            models.FormValue("guest_name", request.name),
-            models.FormValue("guest_phone", request.phone),
-            models.FormValue("guest_email", request.email),
-        ]
+        """The answers, typed as the form's fields are (as far as the form is known)."""
+        form = self._form.cached()
+        if form is None and request.answers:
+            try:
+                form = await self._form.form()
+            except ShopUnavailable as exc:
+                logger.warning("order form not readable, answers typed by their kind: %s", exc)
+        types = None if form is None else {a.marker: a.type for a in form.attributes}
+        values = form_values(request, types)
         reference = await self._reference_marker()
         if reference is not None:
             values.append(models.FormValue(reference, request.draft_id))
@@ -321,12 +344,7 @@ def _matches(order: models.Order, request: OrderRequest, reference: str | None) 
     answers = {value.marker: value.value for value in order.form_data}
     if reference is not None:
         return bool(answers.get(reference) == request.draft_id)
-    wanted = {
-        "guest_name": request.name,
-        "guest_phone": request.phone,
-        "guest_email": request.email,
-    }
-    if any(answers.get(marker) != value for marker, value in wanted.items()):
+    if any(answers.get(marker) != value for marker, value in contact_values(request).items()):
         return False
     ordered = sorted((line.product_id, line.quantity) for line in order.lines)
     return ordered == sorted((line.product_id, line.quantity) for line in request.lines)

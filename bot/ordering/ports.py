@@ -7,7 +7,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from bot.ordering.model import Contacts, Draft, OrderRequest, PlacedOrder, Placement, Product
+from bot.ordering.model import (
+    Contacts,
+    Draft,
+    OrderRequest,
+    PlacedOrder,
+    Placement,
+    Product,
+    Question,
+)
 from bot.ordering.screens import Outgoing
 
 
@@ -91,6 +99,12 @@ class Shop(Protocol):
 
     async def current_products(self, product_ids: Sequence[int]) -> Sequence[Product]:
         """These products as the shop has them now (not a cached copy); gone ones left out."""
+
+    async def order_questions(self) -> Sequence[Question]:
+        """The order form's questions, in its order (may be a copy a few seconds old).
+
+        Never raises: when the form cannot be read, the guest questions (name, phone, e-mail).
+        """
 
     async def order_status(self, order: PlacedOrder) -> PlacedOrder:
         """The order with its current status and payment status. Raises ShopUnavailable."""

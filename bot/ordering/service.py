@@ -91,9 +91,10 @@ class OrderingService:
         await self.handle(chat_id, ProductChosen(draft_id, product), show)
 
     async def checkout(self, chat_id: int, draft_id: str, show: Show) -> None:
-        """Checkout, with the details of the chat's previous order (offered to reuse)."""
+        """Checkout, with the shop's order form and the details of the chat's previous order."""
         saved = await self._store.last_contacts(chat_id)
-        await self.handle(chat_id, Checkout(draft_id, saved), show)
+        questions = tuple(await self._shop.order_questions())
+        await self.handle(chat_id, Checkout(draft_id, saved, questions), show)
 
     async def answer_saved_details(
         self, chat_id: int, draft_id: str, use: bool, show: Show

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
@@ -72,8 +73,24 @@ def _field_ok(attribute: Mapping[str, Any], value: Any) -> bool:
         return isinstance(value, str) and _text_ok(validators, value)
     if kind in _CHOICE_TYPES:
         return _choice_ok(attribute.get("listTitles") or [], value)
-    if kind in ("integer", "real", "float"):
+    if kind == "integer":
+        return _is_number(value) and float(str(value)).is_integer()
+    if kind in ("real", "float"):
         return _is_number(value)
+    if kind in ("date", "dateTime"):
+        return _is_date(value)
+    return True
+
+
+def _is_date(value: Any) -> bool:
+    """A date as OneEntry keeps it, `{"fullDate": ISO, ...}`, or an ISO date string."""
+    text = value.get("fullDate") if isinstance(value, dict) else value
+    if not isinstance(text, str):
+        return False
+    try:
+        datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return False
     return True
 
 

@@ -28,7 +28,9 @@ class Action(enum.StrEnum):
     CLEAR = "k"
     CHECKOUT = "o"
     REUSE = "u"  # number: 1 to use the previous details, 0 to enter new ones
-    EDIT = "e"  # number: which answer (see EDITABLE)
+    EDIT = "e"  # number: which question of the draft's form (from 1)
+    SKIP = "s"  # number: the optional question skipped (from 1)
+    OPTION = "a"  # number: question * 1000 + option (questions from 1, options from 0)
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,6 @@ from bot.ordering.events import (
     CartCleared,
     CartOpened,
     ContactShared,
-    EditAnswer,
     Event,
     Help,
     LineRemoved,
@@ -40,10 +39,10 @@ from bot.ordering.events import (
 from bot.ordering.model import Customer
 from bot.ordering.screens import Notice, NoticeKind, Screen
 from bot.ordering.service import OrderingService, Show, new_draft_id
-from bot.telegram_ui import texts
+from bot.telegram_ui import form_render, texts
 from bot.telegram_ui.callback_data import Action, Button, decode
 from bot.telegram_ui.courier import TelegramCourier
-from bot.telegram_ui.render import EDITABLE, render
+from bot.telegram_ui.render import render
 from bot.telegram_ui.sending import send_reply
 
 log = logging.getLogger(__name__)
@@ -205,10 +204,7 @@ def _button_event(button: Button) -> Event:
         Action.REMOVE: LineRemoved(draft_id, number),
         Action.CLEAR: CartCleared(draft_id),
     }
-    if button.action is Action.EDIT:
-        question = EDITABLE.get(number)
-        return UnknownButton() if question is None else EditAnswer(draft_id, question)
-    return events.get(button.action, UnknownButton())
+    return form_render.button_event(button) or events.get(button.action, UnknownButton())
 
 
 async def _remove_keyboard(query: CallbackQuery) -> None:

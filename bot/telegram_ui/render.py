@@ -14,7 +14,14 @@ from telegram import (
     ReplyKeyboardRemove,
 )
 
-from bot.ordering.conversation import answers_missing, cart_total, page_count, page_of
+from bot.ordering.conversation import (
+    ANSWER_STEPS,
+    answers_missing,
+    cart_total,
+    current_question,
+    page_count,
+    page_of,
+)
 from bot.ordering.model import CartLine, Customer, Draft, Money, PlacedOrder, Step
 from bot.ordering.screens import (
     AdminOrderFailed,
@@ -27,7 +34,7 @@ from bot.ordering.screens import (
     Screen,
     Summary,
 )
-from bot.telegram_ui import texts
+from bot.telegram_ui import form_render, texts
 from bot.telegram_ui.callback_data import Action, Button, encode
 from bot.telegram_ui.texts import esc
 
@@ -70,9 +77,12 @@ def _with_problem(text: str, problem_text: str | None) -> str:
 
 
 def _ask(screen: Ask, currency: str) -> Reply:
-    problem = texts.PROBLEMS[screen.problem] if screen.problem else None
     draft = screen.draft
-    if screen.question in (Step.NAME, Step.PHONE, Step.EMAIL):
+    problem = None
+    if screen.problem:
+        problem = form_render.problem_text(screen.problem, draft, _plain)
+        problem = problem or texts.PROBLEMS[screen.problem]
+    if screen.question in ANSWER_STEPS:
         return _question(screen, problem)
     if screen.question is Step.PRODUCT:
         return _catalogue(screen, problem, currency)
@@ -85,6 +95,8 @@ def _ask(screen: Ask, currency: str) -> Reply:
 
 def _question(screen: Ask, problem: str | None) -> Reply:
     hint = texts.HINT_BACK if answers_missing(screen.draft) else texts.HINT_BACK_TO_SUMMARY
+    if current_question(screen.draft) is not None:
+        return Reply(*form_render.question_message(screen.draft, problem, hint, _plain))
     if screen.question is Step.NAME:
         return Reply(_with_problem(f"{texts.ASK_NAME}\n{hint}", problem), ReplyKeyboardRemove())
     if screen.question is Step.PHONE:
@@ -240,27 +252,25 @@ def _summary(screen: Summary, currency: str) -> Reply:
     total = cart_total(draft.lines)
     if total is not None:
         parts.append(texts.TOTAL.format(total=esc(Money(total, currency))))
-    parts += ["", _contacts(draft)]
+    parts += ["", form_render.answer_lines(draft, _plain)]
     if screen.problem:
         problem = texts.PROBLEMS[screen.problem]
         if screen.detail:
             problem += f"\n{esc(screen.detail)}"
         parts = [problem, "", *parts]
-    edits = [
-        InlineKeyboardButton(label, callback_data=_data(Action.EDIT, draft, number))
-        for number, label in zip(
-            EDITABLE, (texts.EDIT_NAME, texts.EDIT_PHONE, texts.EDIT_EMAIL), strict=True
-        )
-    ]
     keyboard = InlineKeyboardMarkup(
         [
             [InlineKeyboardButton(texts.CONFIRM, callback_data=_data(Action.CONFIRM, draft))],
-            edits,
+            *form_render.edit_rows(draft, _plain),
             [InlineKeyboardButton(texts.CHANGE_CART, callback_data=_data(Action.CART, draft))],
             [InlineKeyboardButton(texts.CANCEL, callback_data=_data(Action.CANCEL, draft))],
         ]
     )
     return Reply("\n".join(parts), keyboard)
+
+
+def _plain(text: str, /, **values: object) -> str:
+    return text.format(**values) if values else text
 
 
 def _data(action: Action, draft: Draft, number: int | None = None) -> str:

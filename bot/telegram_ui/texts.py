@@ -172,3 +172,38 @@ def payment_status(status: str | None) -> str:
 SOMETHING_WENT_WRONG = (
     "😕 Sorry, something went wrong on my side. Your answers are saved; please try again."
 )
+
+
+# --- form questions ---
+# The questions of the shop's order form, to be moved into the translation catalogues.
+FORM_QUESTION = "<b>{title}</b>\n{hint}"
+FORM_HINTS = {
+    "name": "Please type your name.",
+    "text": "Please type your answer.",
+    "phone": "Type your phone number or tap “Share my phone”.",
+    "email": "Please type your e-mail address.",
+    "integer": "Please send a whole number.",
+    "float": "Please send a number, e.g. 2.5.",
+    "date": "Please send a date, e.g. 2025-12-31 or 31.12.2025.",
+    "choice": "Tap one of the options.",
+}
+FORM_OPTIONAL = "<i>Optional: tap “Skip” if you have nothing to add.</i>"
+FORM_OPTIONAL_TYPED = "<i>Optional: send - to skip it.</i>"
+FORM_LABELS = {"name": "Name", "phone": "Phone", "email": "E-mail"}  # questions without a title
+SKIP = "⏭ Skip"
+EDIT_ANSWER = "✏️ {title}"
+SUMMARY_ANSWER = "{title}: {value}"
+SKIPPED = "—"
+FORM_PROBLEMS = {
+    Problem.ANSWER_REQUIRED: "This question needs an answer.",
+    Problem.BAD_FORMAT: (
+        "That answer does not have the form the shop expects. Please check it and send it again."
+    ),
+    Problem.TOO_SHORT: "That is too short: please send at least {min} characters.",
+    Problem.TOO_LONG: "That is too long: please send at most {max} characters.",
+    Problem.WRONG_LENGTH: "Please send exactly {length} characters.",
+    Problem.BAD_INTEGER: "Please send a whole number, e.g. 3.",
+    Problem.BAD_NUMBER: "Please send a number, e.g. 2.5.",
+    Problem.BAD_DATE: "Please send a real date, e.g. 2025-12-31 or 31.12.2025.",
+    Problem.BAD_CHOICE: "Please tap one of the options below.",
+}

@@ -19,11 +19,14 @@ from bot.ordering.model import (
     CartLine,
     Customer,
     Draft,
+    FieldKind,
     Money,
+    Option,
     PlacedOrder,
     Placement,
     PlacementState,
     Product,
+    Question,
     Step,
 )
 from bot.ordering.ports import OutboxItem
@@ -72,7 +75,27 @@ def a_draft(chat_id: int = BIG_CHAT_ID, draft_id: str = "d-1", step: Step = Step
             price=Decimal("0.10"),
             image_url="https://x.test/p.png",
         ),
+        questions=FORM_QUESTIONS,
+        answers={"delivery": "courier", "guest_comment": "Домофон 12 🔔", "guests": "3"},
     )
+
+
+FORM_QUESTIONS = (
+    Question("guest_name", "Ваше имя", FieldKind.NAME, min_length=2, max_length=64),
+    Question("guest_phone", "Телефон", FieldKind.PHONE, pattern=r"^\+?[0-9 ()-]{7,20}$"),
+    Question("guest_email", "Эл. почта", FieldKind.EMAIL),
+    Question(
+        "delivery",
+        "Доставка",
+        FieldKind.CHOICE,
+        required=False,
+        options=(Option("pickup", "Самовывоз"), Option("courier", "Курьер")),
+    ),
+    Question("guest_comment", "Комментарий", required=False, max_length=500),
+    Question("guests", "Гостей", FieldKind.INTEGER),
+    Question("weight", "Вес", FieldKind.FLOAT, required=False),
+    Question("day", "День", FieldKind.DATE, exact_length=10),
+)
 
 
 def an_order(order_id: int = 9_000_000_001, total: str = "3000.80") -> PlacedOrder:
@@ -584,6 +607,19 @@ async def test_idle_open_drafts_are_closed_with_a_notice_but_never_one_being_pla
     assert await store.close_idle(datetime.now(UTC) - timedelta(hours=1), closing_notice, 10) == []
 
 
+async def test_a_draft_at_a_form_question_round_trips_with_its_questions_and_answers(
+    store: SqlStore,
+) -> None:
+    """The form, the answers (a skipped one as "") and the question being asked come back."""
+    draft = dataclasses.replace(
+        a_draft(step=Step.QUESTION),
+        answers={"delivery": "", "guests": "12"},
+        asking="guest_comment",
+    )
+    await store.save(draft)
+    assert await store.load(BIG_CHAT_ID) == draft
+
+
 async def test_personal_data_of_finished_drafts_is_forgotten_after_the_retention_time(
     store: SqlStore, outbox: SqlOutbox
 ) -> None:
@@ -599,6 +635,7 @@ async def test_personal_data_of_finished_drafts_is_forgotten_after_the_retention
     done = await store.load(BIG_CHAT_ID)
     assert done is not None and done.step is Step.DONE
     assert (done.name, done.phone, done.email, done.customer.first_name) == (None, None, None, "")
+    assert done.answers == {} and done.questions == FORM_QUESTIONS
     assert await store.placement(placement.draft_id) is None
     assert await store.load(5) == open_draft
     assert await store.order_for_draft(placement.draft_id) is not None

@@ -143,16 +143,23 @@ async def fill_the_cart(chat: Chat, product_id: int = 15, quantity: str = "1") -
 
 
 async def answer_the_questions(chat: Chat) -> ChatMessage:
-    """Checkout, then the reference customer's name, phone and e-mail: the summary.
+    """Checkout, then the reference customer's answers to the seed's form: the summary.
 
     A returning customer, offered the previous order's details, chooses to enter them anew.
     """
-    question = await chat.tap("✅ Checkout", expect="?")
+    question = await chat.tap("✅ Checkout", expect="")
     if "same details" in question.text:
-        await chat.tap("✏️ Enter new details", expect="What is your name?")
+        await chat.tap("✏️ Enter new details", expect="Your name")
     await chat.say("Christina Thomas", expect="phone number")
-    await chat.say("+18005000500", expect="e-mail")
-    return await chat.say("guest@yourmail.com", expect="Please check your order")
+    await chat.say("+18005000500", expect="E-mail")
+    return await answer_the_rest_of_the_form(chat)
+
+
+async def answer_the_rest_of_the_form(chat: Chat) -> ChatMessage:
+    """The e-mail, then the seed form's optional questions: delivery by button, no comment."""
+    await chat.say("guest@yourmail.com", expect="Delivery")
+    await chat.tap("Pickup", expect="Comment")
+    return await chat.tap("⏭ Skip", expect="Please check your order")
 
 
 async def reach_summary(chat: Chat) -> ChatMessage:

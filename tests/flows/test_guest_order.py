@@ -6,17 +6,24 @@ from sqlalchemy import text
 
 from bot.sandbox.run import ADMIN_CHAT_ID, Sandbox
 from db.engine import create_engine
-from tests.flows.conftest import CUSTOMER_ID, BotRunner, Chat, fill_the_cart, reach_summary
+from tests.flows.conftest import (
+    CUSTOMER_ID,
+    BotRunner,
+    Chat,
+    answer_the_rest_of_the_form,
+    fill_the_cart,
+    reach_summary,
+)
 
 
 async def answer_up_to_phone(chat: Chat) -> None:
     await fill_the_cart(chat)
-    await chat.tap("✅ Checkout", expect="What is your name?")
+    await chat.tap("✅ Checkout", expect="Your name")
     await chat.say("Christina Thomas", expect="phone number")
 
 
 async def answer_from_email_to_confirmation(chat: Chat, sandbox: Sandbox) -> None:
-    await chat.say("guest@yourmail.com", expect="Please check your order")
+    await answer_the_rest_of_the_form(chat)
     await chat.tap("✅ Confirm", expect="placed")
 
 
@@ -28,6 +35,7 @@ def assert_the_reference_order_was_placed_once(sandbox: Sandbox, chat: Chat) -> 
         "guest_name": "Christina Thomas",
         "guest_phone": "+18005000500",
         "guest_email": "guest@yourmail.com",
+        "delivery": [{"title": "Pickup", "value": "pickup"}],
     }
     assert [(p["productId"], p["quantity"]) for p in order["products"]] == [(15, 1)]
     sessions = [s for s in sandbox.oneentry.sessions if s["orderId"] == order["id"]]
@@ -107,7 +115,7 @@ async def test_bad_answers_get_clear_messages_and_the_conversation_goes_on(
     """Empty name, markup characters, bad phone, bad e-mail, a sticker, someone else's contact."""
     async with bot_runner():
         await fill_the_cart(chat)
-        await chat.tap("✅ Checkout", expect="What is your name?")
+        await chat.tap("✅ Checkout", expect="Your name")
         await chat.sticker(expect="only read text")
         await chat.say("!!", expect="at least one letter")
         await chat.say("<b>*_[Christina Thomas", expect="phone number")
@@ -116,10 +124,17 @@ async def test_bad_answers_get_clear_messages_and_the_conversation_goes_on(
         await chat.say("+18005000500", expect="e-mail")
         await chat.say("guest@", expect="does not look like an e-mail")
         await chat.sticker(expect="only read text")
-        await answer_from_email_to_confirmation(chat, sandbox)
+        await chat.say("guest@yourmail.com", expect="Delivery")
+        await chat.say("teleport", expect="tap one of the options")
+        await chat.say("courier", expect="Comment")
+        await chat.say("x" * 501, expect="at most 500 characters")
+        await chat.say("Ring twice 🔔", expect="Please check your order")
+        await chat.tap("✅ Confirm", expect="placed")
     (order,) = sandbox.oneentry.orders
     values = {f["marker"]: f["value"] for f in next(iter(order["formData"].values()))}
     assert values["guest_name"] == "<b>*_[Christina Thomas"
+    assert values["delivery"] == [{"title": "Courier", "value": "courier"}]
+    assert values["guest_comment"] == "Ring twice 🔔"
     summary = [m for m in chat.bot_messages() if "Please check your order" in m.text][-1]
     assert "<b>*_[Christina Thomas" in summary.text  # shown literally: escaped, not parsed
     admin = [m for m in sandbox.telegram.messages(ADMIN_CHAT_ID) if m.from_bot]
@@ -141,3 +156,43 @@ async def test_a_double_tap_on_confirm_places_one_order(
     assert len(sandbox.oneentry.orders) == 1
     assert len(sandbox.oneentry.sessions) == 1
     assert len([m for m in sandbox.telegram.messages(ADMIN_CHAT_ID) if m.from_bot]) == 1
+
+
+async def test_the_shops_form_is_asked_in_its_order_with_a_skip_and_an_option_button(
+    sandbox: Sandbox, chat: Chat, bot_runner: BotRunner
+) -> None:
+    """Delivery by button, the comment skipped: formData holds each answer with its field's type."""
+    async with bot_runner():
+        await fill_the_cart(chat)
+        name = await chat.tap("✅ Checkout", expect="Your name")
+        assert "Skip" not in str(name.reply_markup)  # required
+        await chat.say("Christina Thomas", expect="phone number")
+        await chat.say("+18005000500", expect="E-mail")
+        delivery = await chat.say("guest@yourmail.com", expect="Delivery")
+        labels = [b["text"] for row in delivery.reply_markup["inline_keyboard"] for b in row]
+        assert labels == ["Pickup", "Courier", "⏭ Skip"]
+        await chat.tap("Courier", expect="Comment")
+        summary = await chat.tap("⏭ Skip", expect="Please check your order")
+        assert "Delivery: Courier" in summary.text and "Comment: —" in summary.text
+        edits = [b["text"] for row in summary.reply_markup["inline_keyboard"] for b in row]
+        assert {"✏️ Your name", "✏️ Phone", "✏️ E-mail", "✏️ Delivery", "✏️ Comment"} <= set(edits)
+        await chat.tap("✏️ Comment", expect="Comment")
+        summary = await chat.say("Leave it at the door", expect="Please check your order")
+        assert "Comment: Leave it at the door" in summary.text
+        await chat.tap("✅ Confirm", expect="placed")
+    (order,) = sandbox.oneentry.orders
+    assert order["formData"] == {
+        "en_US": [
+            {"marker": "guest_name", "type": "string", "value": "Christina Thomas"},
+            {"marker": "guest_phone", "type": "string", "value": "+18005000500"},
+            {"marker": "guest_email", "type": "string", "value": "guest@yourmail.com"},
+            {
+                "marker": "delivery",
+                "type": "list",
+                "value": [{"title": "Courier", "value": "courier"}],
+            },
+            {"marker": "guest_comment", "type": "text", "value": "Leave it at the door"},
+        ]
+    }
+    admin = [m for m in sandbox.telegram.messages(ADMIN_CHAT_ID) if m.from_bot]
+    assert len(admin) == 1 and "Christina Thomas" in admin[0].text

@@ -27,7 +27,7 @@ AT_CARD = (("/start p15", "How many"),)  # a product's card, which waits for a t
 AT_PHONE = (
     *AT_CARD,
     ("1", "Your cart"),
-    ("tap ✅ Checkout", "What is your name?"),
+    ("tap ✅ Checkout", "Your name"),
     ("Christina Thomas", "phone number"),
 )
 

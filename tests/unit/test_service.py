@@ -14,6 +14,7 @@ import pytest
 from bot.contact_rules import ContactRules
 from bot.ordering.events import AddMore, Confirm, Event, PageChosen, TextEntered
 from bot.ordering.model import (
+    GUEST_QUESTIONS,
     CartLine,
     Contacts,
     Customer,
@@ -24,6 +25,7 @@ from bot.ordering.model import (
     Placement,
     PlacementState,
     Product,
+    Question,
     Step,
 )
 from bot.ordering.placement import Placer, RetryPolicy
@@ -193,6 +195,7 @@ class FakeShop:
         self.sessions: dict[int, list[int]] = {}  # order id -> its payment sessions' ids
         self.prices: dict[int, Decimal] = {CUP.id: CUP.price or Decimal(0)}  # the shop's now
         self.statuses: dict[int, str] = {}  # order id -> its status now
+        self.questions: tuple[Question, ...] = GUEST_QUESTIONS  # the order form
         self._failures: dict[str, list[Failure]] = {}
 
     def fail(
@@ -215,6 +218,9 @@ class FakeShop:
             return [dataclasses.replace(CUP, id=i, price=self.prices[i]) for i in found]
 
         return await self._run("current_products", read)
+
+    async def order_questions(self) -> Sequence[Question]:
+        return self.questions
 
     async def order_status(self, order: PlacedOrder) -> PlacedOrder:
         def read() -> PlacedOrder:
@@ -484,7 +490,11 @@ async def test_checkout_offers_the_details_of_the_chats_previous_order() -> None
     shown = Screens()
     await world.service.checkout(42, "d2", shown)
     assert shown == [
-        Ask(dataclasses.replace(fresh, step=Step.REUSE), Step.REUSE, saved=SAVED_ANN),
+        Ask(
+            dataclasses.replace(fresh, step=Step.REUSE, questions=GUEST_QUESTIONS),
+            Step.REUSE,
+            saved=SAVED_ANN,
+        ),
     ]
     await world.service.answer_saved_details(42, "d2", True, shown)
     draft = world.store.drafts[42]
