@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import itertools
 import logging
 import time
@@ -32,6 +33,8 @@ _MAX_PAGES = 40  # a bound on catalog paging, far above a guest shop's size
 _CLOCK_SKEW = timedelta(minutes=5)  # between this host's clock and OneEntry's
 _RETRY_PAUSE = 0.3  # seconds before the one retry of a failed catalogue read
 _FAILED_READ_PAUSE = 5.0  # after a failed read, the last good copy is served this long
+# OneEntry locales of the customers' languages (their Telegram language or /language choice)
+KNOWN_LOCALES = {"en": "en_US", "ru": "ru_RU"}
 
 
 class CatalogueCache:
@@ -105,7 +108,9 @@ class OneEntryShop:
     ) -> None:
         self._client = client
         self._unavailable = frozenset(unavailable_statuses)
-        self._catalogue = CatalogueCache(self._read_catalogue, catalogue_ttl, clock)
+        self._catalogue_ttl = catalogue_ttl
+        self._clock = clock
+        self._catalogues: dict[str, CatalogueCache] = {}  # by OneEntry locale
         self._storage_marker = storage_marker
         self._form_marker = form_marker
         self._payment_account = payment_account
@@ -114,28 +119,47 @@ class OneEntryShop:
         self._reference: str | None = None
         self._reference_checked = False
         self._form = FormCache(self._read_form, catalogue_ttl, clock)
+        self._localized_forms: dict[str, FormCache] = {}  # the questions' titles, by locale
 
-    async def list_products(self) -> Sequence[Product]:
-        return await self._catalogue.products()
+    def locale(self, language: str | None) -> str:
+        return locale_for(language, self._lang)
 
-    async def get_product(self, product_id: int) -> Product | None:
+    def _catalogue(self, locale: str) -> CatalogueCache:
+        """The catalogue cache of one locale (titles differ between locales)."""
+        cache = self._catalogues.get(locale)
+        if cache is None:
+            cache = CatalogueCache(
+                functools.partial(self._read_catalogue, locale), self._catalogue_ttl, self._clock
+            )
+            self._catalogues[locale] = cache
+        return cache
+
+    async def list_products(self, language: str | None = None) -> Sequence[Product]:
+        return await self._catalogue(self.locale(language)).products()
+
+    async def get_product(self, product_id: int, language: str | None = None) -> Product | None:
         """From the cached catalogue; a product not in it (yet) is read from OneEntry."""
-        for product in await self._catalogue.products():
+        locale = self.locale(language)
+        for product in await self._catalogue(locale).products():
             if product.id == product_id:
                 return product
-        return await self._read_product(product_id)
+        return await self._read_product(product_id, locale)
 
-    async def current_products(self, product_ids: Sequence[int]) -> Sequence[Product]:
+    async def current_products(
+        self, product_ids: Sequence[int], language: str | None = None
+    ) -> Sequence[Product]:
         found = []
+        locale = self.locale(language)
         for product_id in dict.fromkeys(product_ids):
-            product = await self._read_product(product_id)
+            product = await self._read_product(product_id, locale)
             if product is not None:
                 found.append(product)
         return tuple(found)
 
-    async def order_status(self, order: PlacedOrder) -> PlacedOrder:
+    async def order_status(self, order: PlacedOrder, language: str | None = None) -> PlacedOrder:
+        locale = self.locale(language)
         try:
-            read = await self._client.get_order(self._storage_marker, order.order_id, self._lang)
+            read = await self._client.get_order(self._storage_marker, order.order_id, locale)
             sessions = await self._client.sessions_by_order(order.order_id)
         except OneEntryError as exc:
             raise ShopUnavailable(f"could not read order {order.order_id}: {exc.message}") from exc
@@ -155,12 +179,12 @@ class OneEntryShop:
             item.is_visible and item.status_id not in self._unavailable and item.price is not None
         )
 
-    async def _read_catalogue(self) -> tuple[Product, ...]:
+    async def _read_catalogue(self, locale: str) -> tuple[Product, ...]:
         found: list[Product] = []
         offset = 0
         try:
             for _ in range(_MAX_PAGES):
-                page = await self._client.list_products(offset, _PAGE_SIZE, self._lang)
+                page = await self._client.list_products(offset, _PAGE_SIZE, locale)
                 found.extend(to_product(item) for item in page.items if self.orderable(item))
                 offset += len(page.items)
                 if not page.items or offset >= page.total:
@@ -169,16 +193,16 @@ class OneEntryShop:
             raise ShopUnavailable(f"could not load products: {exc.message}") from exc
         return tuple(found)
 
-    async def _read_product(self, product_id: int) -> Product | None:
+    async def _read_product(self, product_id: int, locale: str) -> Product | None:
         try:
-            item = await self._client.get_product(product_id, self._lang)
+            item = await self._client.get_product(product_id, locale)
         except OneEntryNotFound:
             return None
         except OneEntryError as exc:
             raise ShopUnavailable(f"could not load product {product_id}: {exc.message}") from exc
         return to_product(item) if self.orderable(item) else None
 
-    async def create_order(self, request: OrderRequest) -> PlacedOrder:
+    async def create_order(self, request: OrderRequest, language: str | None = None) -> PlacedOrder:
         form_data = await self._form_data(request)
         lines = [(line.product_id, line.quantity) for line in request.lines]
         try:
@@ -188,7 +212,7 @@ class OneEntryShop:
                 self._payment_account,
                 form_data,
                 lines,
-                self._lang,
+                self.locale(language),  # the order's status title comes back in it
             )
         except OneEntryUnavailable as exc:
             if exc.maybe_applied:
@@ -238,20 +262,31 @@ class OneEntryShop:
             raise ShopUnavailable(f"no payment session: {exc.message}") from exc
         return with_session(order, session)
 
-    async def order_questions(self) -> Sequence[Question]:
+    async def order_questions(self, language: str | None = None) -> Sequence[Question]:
         """The form's questions (the bot's reference field left out); the guest questions when
         the form cannot be read or asks nothing the chat can answer."""
         try:
-            form = await self._form.form()
+            form = await self._form_in(self.locale(language)).form()
         except ShopUnavailable as exc:
             logger.warning("order form not readable, asking for name, phone and e-mail: %s", exc)
             return GUEST_QUESTIONS
         leave_out = [self._wanted_reference] if self._wanted_reference else []
         return form_questions(form, leave_out) or GUEST_QUESTIONS
 
-    async def _read_form(self) -> models.Form:
+    def _form_in(self, locale: str) -> FormCache:
+        """The form with its titles in `locale` (the shop's own is the one orders are typed by)."""
+        if locale == self._lang:
+            return self._form
+        cache = self._localized_forms.get(locale)
+        if cache is None:
+            read = functools.partial(self._read_form, locale)
+            cache = FormCache(read, self._catalogue_ttl, self._clock)
+            self._localized_forms[locale] = cache
+        return cache
+
+    async def _read_form(self, locale: str | None = None) -> models.Form:
         try:
-            return await self._client.get_form(self._form_marker, self._lang)
+            return await self._client.get_form(self._form_marker, locale or self._lang)
         except OneEntryError as exc:
             raise ShopUnavailable(f"could not read the order form: {exc.message}") from exc
 
@@ -312,6 +347,18 @@ class OneEntryShop:
 
     async def _orders_page(self, offset: int) -> models.OrderPage:
         return await self._client.list_orders(self._storage_marker, offset, _PAGE_SIZE, self._lang)
+
+
+def locale_for(language: str | None, shop_locale: str) -> str:
+    """The OneEntry locale of a customer's language: "ru" -> "ru_RU", "en-GB" -> "en_US".
+
+    The shop's own locale (ONEENTRY_LANG) when it is of that language, or when the language
+    is none of KNOWN_LOCALES'.
+    """
+    primary = (language or "").replace("_", "-").split("-")[0].lower()
+    if not primary or shop_locale.split("_")[0].lower() == primary:
+        return shop_locale
+    return KNOWN_LOCALES.get(primary, shop_locale)
 
 
 def to_product(item: models.Product) -> Product:

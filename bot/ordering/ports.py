@@ -50,6 +50,10 @@ class DraftStore(Protocol):
     async def last_contacts(self, chat_id: int) -> Contacts | None:
         """The contact details of the chat's newest placed order, if it has one."""
 
+    async def save_language(self, draft: Draft) -> None:
+        """Keep the language of the draft's customer: only that, when the chat has a draft (so a
+        draft being placed is not set back), else the draft itself."""
+
 
 class PlacementStore(Protocol):
     """The durable record of placements, and of the messages they owe (the outbox)."""
@@ -88,28 +92,34 @@ class PlacementStore(Protocol):
 
 
 class Shop(Protocol):
-    async def list_products(self) -> Sequence[Product]:
+    """The shop's backend. `language` is the customer's (`Customer.language`, e.g. "ru"): the
+    titles of products and statuses come back in it when the shop has them; None, or a
+    language the shop lacks, means the shop's own."""
+
+    async def list_products(self, language: str | None = None) -> Sequence[Product]:
         """Products that can be ordered (visible, available, priced), in the shop's order.
 
         May be a copy a few seconds old. Raises ShopUnavailable when there is none to give.
         """
 
-    async def get_product(self, product_id: int) -> Product | None:
+    async def get_product(self, product_id: int, language: str | None = None) -> Product | None:
         """One product that can be ordered, or None (unknown, hidden or unavailable)."""
 
-    async def current_products(self, product_ids: Sequence[int]) -> Sequence[Product]:
+    async def current_products(
+        self, product_ids: Sequence[int], language: str | None = None
+    ) -> Sequence[Product]:
         """These products as the shop has them now (not a cached copy); gone ones left out."""
 
-    async def order_questions(self) -> Sequence[Question]:
+    async def order_questions(self, language: str | None = None) -> Sequence[Question]:
         """The order form's questions, in its order (may be a copy a few seconds old).
 
         Never raises: when the form cannot be read, the guest questions (name, phone, e-mail).
         """
 
-    async def order_status(self, order: PlacedOrder) -> PlacedOrder:
+    async def order_status(self, order: PlacedOrder, language: str | None = None) -> PlacedOrder:
         """The order with its current status and payment status. Raises ShopUnavailable."""
 
-    async def create_order(self, request: OrderRequest) -> PlacedOrder:
+    async def create_order(self, request: OrderRequest, language: str | None = None) -> PlacedOrder:
         """Create the order (without a payment session yet).
 
         Raises OrderRejected, ShopUnavailable, or OutcomeUnknown when it may exist anyway.

@@ -11,7 +11,7 @@ import secrets
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
-from bot.ordering.conversation import Rules, linked_product_id, step
+from bot.ordering.conversation import Rules, current_screen, linked_product_id, step
 from bot.ordering.events import (
     Checkout,
     Confirm,
@@ -20,7 +20,7 @@ from bot.ordering.events import (
     SavedDetailsAnswered,
     Start,
 )
-from bot.ordering.model import Draft, PlacedOrder, Product, Step
+from bot.ordering.model import Customer, Draft, PlacedOrder, Product, Step
 from bot.ordering.placement import Placer, new_placement
 from bot.ordering.ports import Courier, DraftStore, PlacementStore, Shop, ShopUnavailable
 from bot.ordering.screens import (
@@ -80,20 +80,46 @@ class OrderingService:
         """/start, with a deep link's product looked up first ("p15")."""
         linked = linked_product_id(event.payload)
         if linked is not None:
-            event = dataclasses.replace(event, product=await self._product(linked))
+            product = await self._product(linked, event.customer.language)
+            event = dataclasses.replace(event, product=product)
         await self.handle(chat_id, event, show)
 
+    async def language(self, chat_id: int) -> str | None:
+        """The language kept for the chat (with its draft), if it has one."""
+        draft = await self._store.load(chat_id)
+        return draft.customer.language if draft is not None else None
+
+    async def choose_language(self, chat_id: int, customer: Customer, show: Show) -> None:
+        """/language: the chat goes on in `customer.language`, kept across drafts and restarts.
+
+        The draft is not stepped (a language is no answer); its current screen is shown again,
+        now in the new language. A chat without a draft gets a closed one to keep the choice.
+        """
+        draft = await self._store.load(chat_id)
+        if draft is None:
+            draft = Draft(chat_id, new_draft_id(), customer, Step.CANCELLED)
+        else:
+            chosen = dataclasses.replace(draft.customer, language=customer.language)
+            draft = dataclasses.replace(draft, customer=chosen)
+        await self._store.save_language(draft)
+        screens: tuple[Screen, ...] = (Notice(NoticeKind.LANGUAGE_CHOSEN),)
+        if draft.is_open:
+            screens += (current_screen(draft),)
+        await self._show_all(screens, show)
+
     async def choose_product(
-        self, chat_id: int, draft_id: str, product_id: int, show: Show
+        self, chat_id: int, draft_id: str, product_id: int, show: Show, language: str | None = None
     ) -> None:
         """A tap on a product button: the product is looked up before the conversation sees it."""
-        product = await self._product(product_id)
+        product = await self._product(product_id, language)
         await self.handle(chat_id, ProductChosen(draft_id, product), show)
 
     async def checkout(self, chat_id: int, draft_id: str, show: Show) -> None:
         """Checkout, with the shop's order form and the details of the chat's previous order."""
         saved = await self._store.last_contacts(chat_id)
-        questions = tuple(await self._shop.order_questions())
+        draft = await self._store.load(chat_id)
+        language = draft.customer.language if draft is not None else None
+        questions = tuple(await self._shop.order_questions(language))
         await self.handle(chat_id, Checkout(draft_id, saved, questions), show)
 
     async def answer_saved_details(
@@ -113,28 +139,28 @@ class OrderingService:
         if draft is not None and draft.step is Step.CONFIRM and draft.draft_id == draft_id:
             try:
                 ids = [line.product_id for line in draft.lines]
-                current = tuple(await self._shop.current_products(ids))
+                current = tuple(await self._shop.current_products(ids, draft.customer.language))
             except ShopUnavailable as exc:
                 log.warning("prices of draft %s not re-read: %s", draft_id, exc)
         await self.handle(chat_id, Confirm(draft_id, current), show)
 
-    async def show_orders(self, chat_id: int, show: Show) -> None:
-        """/orders: the chat's orders with their statuses read from the shop now."""
+    async def show_orders(self, chat_id: int, show: Show, language: str | None = None) -> None:
+        """/orders: the chat's orders with their statuses read from the shop now, in `language`."""
         orders = (await self._store.orders_for_chat(chat_id))[:HISTORY_LIMIT]
         current: list[PlacedOrder] = []
         stale = False
         for order in orders:
             try:
-                current.append(await self._shop.order_status(order))
+                current.append(await self._shop.order_status(order, language))
             except ShopUnavailable as exc:
                 log.warning("status of order %s not read: %s", order.order_id, exc)
                 stale = True
                 current.append(order)
         await show(OrderHistory(tuple(current), stale=stale))
 
-    async def _product(self, product_id: int) -> Product | None:
+    async def _product(self, product_id: int, language: str | None) -> Product | None:
         try:
-            return await self._shop.get_product(product_id)
+            return await self._shop.get_product(product_id, language)
         except ShopUnavailable:
             return None
 
@@ -165,7 +191,7 @@ class OrderingService:
         if screen.question is not Step.PRODUCT:
             return screen
         try:
-            products = tuple(await self._shop.list_products())
+            products = tuple(await self._shop.list_products(screen.draft.customer.language))
         except ShopUnavailable:
             return dataclasses.replace(screen, problem=Problem.SHOP_UNAVAILABLE)
         return dataclasses.replace(screen, products=products)

@@ -31,6 +31,7 @@ class Action(enum.StrEnum):
     EDIT = "e"  # number: which question of the draft's form (from 1)
     SKIP = "s"  # number: the optional question skipped (from 1)
     OPTION = "a"  # number: question * 1000 + option (questions from 1, options from 0)
+    LANGUAGE = "l"  # the draft's place holds a language ("l:ru"): a choice valid in any draft
 
 
 @dataclass(frozen=True)

@@ -39,10 +39,12 @@ from bot.ordering.events import (
 from bot.ordering.model import Customer
 from bot.ordering.screens import Notice, NoticeKind, Screen
 from bot.ordering.service import OrderingService, Show, new_draft_id
-from bot.telegram_ui import form_render, texts
+from bot.telegram_ui import form_render
+from bot.telegram_ui import texts as ids
 from bot.telegram_ui.callback_data import Action, Button, decode
 from bot.telegram_ui.courier import TelegramCourier
-from bot.telegram_ui.render import render
+from bot.telegram_ui.i18n import Catalogues
+from bot.telegram_ui.render import language_menu, render
 from bot.telegram_ui.sending import send_reply
 
 log = logging.getLogger(__name__)
@@ -55,10 +57,20 @@ PRIVATE_EDIT = filters.ChatType.PRIVATE & filters.UpdateType.EDITED_MESSAGE
 
 
 class TelegramHandlers:
-    def __init__(self, service: OrderingService, courier: TelegramCourier, currency: str) -> None:
+    """Each update is answered in the chat's language: the one kept with its draft (chosen with
+    /language, or Telegram's at the chat's first /start), else the user's Telegram language."""
+
+    def __init__(
+        self,
+        service: OrderingService,
+        courier: TelegramCourier,
+        currency: str,
+        catalogues: Catalogues,
+    ) -> None:
         self._service = service
         self._courier = courier
         self._currency = currency
+        self._catalogues = catalogues
 
     def handlers(self) -> list[BaseHandler[Update, ContextTypes.DEFAULT_TYPE, None]]:
         return [
@@ -67,6 +79,7 @@ class TelegramHandlers:
             CommandHandler("back", self.on_back, filters=PRIVATE),
             CommandHandler("orders", self.on_orders, filters=PRIVATE),
             CommandHandler("help", self.on_help, filters=PRIVATE),
+            CommandHandler("language", self.on_language, filters=PRIVATE),
             MessageHandler(PRIVATE & filters.CONTACT, self.on_contact),
             MessageHandler(PRIVATE & filters.COMMAND, self.on_help),
             MessageHandler(PRIVATE & filters.TEXT, self.on_text),
@@ -77,12 +90,20 @@ class TelegramHandlers:
             ChatMemberHandler(self.on_membership, ChatMemberHandler.MY_CHAT_MEMBER),
         ]
 
-    def _show(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> Show:
+    async def _language(self, update: Update) -> str | None:
+        chat, user = update.effective_chat, update.effective_user
+        kept = await self._service.language(chat.id) if chat is not None else None
+        return kept or (user.language_code if user is not None else None)
+
+    def _show(
+        self, update: Update, context: ContextTypes.DEFAULT_TYPE, language: str | None
+    ) -> Show:
         chat = update.effective_chat
         assert chat is not None
+        texts = self._catalogues.texts(language)
 
         async def show(screen: Screen) -> None:
-            await send_reply(context.bot, chat.id, render(screen, self._currency))
+            await send_reply(context.bot, chat.id, render(screen, self._currency, texts))
 
         return show
 
@@ -91,16 +112,25 @@ class TelegramHandlers:
     ) -> None:
         chat = update.effective_chat
         assert chat is not None
-        await self._service.handle(chat.id, event, self._show(update, context))
+        show = self._show(update, context, await self._language(update))
+        await self._service.handle(chat.id, event, show)
 
     async def on_start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         chat, user = update.effective_chat, update.effective_user
         if chat is None or user is None:
             return
-        customer = Customer(user.id, user.first_name, user.username, user.language_code)
+        language = await self._language(update)
+        customer = Customer(user.id, user.first_name, user.username, language)
         payload = context.args[0] if context.args else None
         event = Start(chat.id, customer, new_draft_id(), payload)
-        await self._service.start(chat.id, event, self._show(update, context))
+        await self._service.start(chat.id, event, self._show(update, context, language))
+
+    async def on_language(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/language: a button for each language the bot speaks."""
+        chat = update.effective_chat
+        assert chat is not None
+        texts = self._catalogues.texts(await self._language(update))
+        await send_reply(context.bot, chat.id, language_menu(self._catalogues, texts))
 
     async def on_cancel(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await self._handle(update, context, Cancel())
@@ -111,7 +141,8 @@ class TelegramHandlers:
     async def on_orders(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         chat = update.effective_chat
         assert chat is not None
-        await self._service.show_orders(chat.id, self._show(update, context))
+        language = await self._language(update)
+        await self._service.show_orders(chat.id, self._show(update, context, language), language)
 
     async def on_help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await self._handle(update, context, Help())
@@ -162,23 +193,33 @@ class TelegramHandlers:
         await _remove_keyboard(query)
         button = decode(query.data)
         answered = False
+        language: str | None
+        if button is not None and button.action is Action.LANGUAGE:
+            language = self._catalogues.match(button.draft_id)
+        else:
+            language = await self._language(update)
+        texts = self._catalogues.texts(language)
 
         async def show(screen: Screen) -> None:
             nonlocal answered
             if isinstance(screen, Notice) and screen.kind in _TOASTS and not answered:
                 answered = True
-                await query.answer(texts.NOTICES[screen.kind])
+                await query.answer(texts(ids.NOTICES[screen.kind]))
                 return
             if not answered:
                 answered = True
                 await query.answer()
-            await send_reply(context.bot, chat.id, render(screen, self._currency))
+            await send_reply(context.bot, chat.id, render(screen, self._currency, texts))
 
         service, draft_id = self._service, button.draft_id if button else ""
         if button is None:
             await service.handle(chat.id, UnknownButton(), show)
+        elif button.action is Action.LANGUAGE:
+            user = query.from_user
+            customer = Customer(user.id, user.first_name, user.username, language)
+            await service.choose_language(chat.id, customer, show)
         elif button.action is Action.PRODUCT:
-            await service.choose_product(chat.id, draft_id, button.number or 0, show)
+            await service.choose_product(chat.id, draft_id, button.number or 0, show, language)
         elif button.action is Action.CONFIRM:
             await service.confirm(chat.id, draft_id, show)
         elif button.action is Action.CHECKOUT:

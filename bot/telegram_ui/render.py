@@ -36,6 +36,7 @@ from bot.ordering.screens import (
 )
 from bot.telegram_ui import form_render, texts
 from bot.telegram_ui.callback_data import Action, Button, encode
+from bot.telegram_ui.i18n import Catalogues, Texts
 from bot.telegram_ui.texts import esc
 
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
@@ -51,62 +52,64 @@ class Reply:
     photo: str | None = None  # a picture's URL: the text is its caption
 
 
-def render_outgoing(screen: Screen | AdminScreen, currency: str) -> Reply:
+def render_outgoing(
+    screen: Screen | AdminScreen, currency: str, tr: Texts, admin_tr: Texts
+) -> Reply:
     """A message of the outbox: the customer's screens, or the admins' notices."""
     if isinstance(screen, AdminOrderPlaced):
-        return Reply(admin_notification(screen.draft, screen.order))
+        return Reply(admin_notification(screen.draft, screen.order, admin_tr))
     if isinstance(screen, AdminOrderFailed):
-        return Reply(admin_failure(screen, currency))
-    return render(screen, currency)
+        return Reply(admin_failure(screen, currency, admin_tr))
+    return render(screen, currency, tr)
 
 
-def render(screen: Screen, currency: str) -> Reply:
+def render(screen: Screen, currency: str, tr: Texts) -> Reply:
     if isinstance(screen, Notice):
-        return Reply(texts.NOTICES[screen.kind])
+        return Reply(tr(texts.NOTICES[screen.kind]))
     if isinstance(screen, Ask):
-        return _ask(screen, currency)
+        return _ask(screen, currency, tr)
     if isinstance(screen, Summary):
-        return _summary(screen, currency)
+        return _summary(screen, currency, tr)
     if isinstance(screen, OrderHistory):
-        return _history(screen)
-    return _order_confirmed(screen)
+        return _history(screen, tr)
+    return _order_confirmed(screen, tr)
 
 
 def _with_problem(text: str, problem_text: str | None) -> str:
     return f"{problem_text}\n\n{text}" if problem_text else text
 
 
-def _ask(screen: Ask, currency: str) -> Reply:
+def _ask(screen: Ask, currency: str, tr: Texts) -> Reply:
     draft = screen.draft
     problem = None
     if screen.problem:
-        problem = form_render.problem_text(screen.problem, draft, _plain)
-        problem = problem or texts.PROBLEMS[screen.problem]
+        problem = form_render.problem_text(screen.problem, draft, tr)
+        problem = problem or tr(texts.PROBLEMS[screen.problem])
     if screen.question in ANSWER_STEPS:
-        return _question(screen, problem)
+        return _question(screen, problem, tr)
     if screen.question is Step.PRODUCT:
-        return _catalogue(screen, problem, currency)
+        return _catalogue(screen, problem, currency, tr)
     if screen.question is Step.CART:
-        return _cart(draft, problem, currency)
+        return _cart(draft, problem, currency, tr)
     if screen.question is Step.REUSE:
-        return _reuse(screen, problem)
-    return _product_card(draft, problem, currency)
+        return _reuse(screen, problem, tr)
+    return _product_card(draft, problem, currency, tr)
 
 
-def _question(screen: Ask, problem: str | None) -> Reply:
-    hint = texts.HINT_BACK if answers_missing(screen.draft) else texts.HINT_BACK_TO_SUMMARY
+def _question(screen: Ask, problem: str | None, tr: Texts) -> Reply:
+    hint = tr(texts.HINT_BACK) if answers_missing(screen.draft) else tr(texts.HINT_BACK_TO_SUMMARY)
     if current_question(screen.draft) is not None:
-        return Reply(*form_render.question_message(screen.draft, problem, hint, _plain))
+        return Reply(*form_render.question_message(screen.draft, problem, hint, tr))
     if screen.question is Step.NAME:
-        return Reply(_with_problem(f"{texts.ASK_NAME}\n{hint}", problem), ReplyKeyboardRemove())
+        return Reply(_with_problem(f"{tr(texts.ASK_NAME)}\n{hint}", problem), ReplyKeyboardRemove())
     if screen.question is Step.PHONE:
         keyboard = ReplyKeyboardMarkup(
-            [[KeyboardButton(texts.SHARE_PHONE, request_contact=True)]],
+            [[KeyboardButton(tr(texts.SHARE_PHONE), request_contact=True)]],
             resize_keyboard=True,
             one_time_keyboard=True,
         )
-        return Reply(_with_problem(f"{texts.ASK_PHONE}\n{hint}", problem), keyboard)
-    return Reply(_with_problem(f"{texts.ASK_EMAIL}\n{hint}", problem), ReplyKeyboardRemove())
+        return Reply(_with_problem(f"{tr(texts.ASK_PHONE)}\n{hint}", problem), keyboard)
+    return Reply(_with_problem(f"{tr(texts.ASK_EMAIL)}\n{hint}", problem), ReplyKeyboardRemove())
 
 
 def _money(amount: Decimal | None, currency: str) -> str:
@@ -120,17 +123,19 @@ def short_title(title: str) -> str:
     return title[: texts.BUTTON_TITLE_MAX - 1].rstrip() + "…"
 
 
-def _catalogue(screen: Ask, problem: str | None, currency: str) -> Reply:
+def _catalogue(screen: Ask, problem: str | None, currency: str, tr: Texts) -> Reply:
     draft = screen.draft
     if not screen.products:
-        return Reply(_with_problem(texts.NO_PRODUCTS, problem))
+        return Reply(_with_problem(tr(texts.NO_PRODUCTS), problem))
     page, products = page_of(screen.products, screen.page)
     pages = page_count(screen.products)
     rows = [
         [
             InlineKeyboardButton(
-                texts.PRODUCT_BUTTON.format(
-                    title=short_title(p.title), price=_money(p.price, currency)
+                tr(
+                    texts.PRODUCT_BUTTON,
+                    title=short_title(p.title),
+                    price=_money(p.price, currency),
                 ),
                 callback_data=_data(Action.PRODUCT, draft, p.id),
             )
@@ -141,24 +146,26 @@ def _catalogue(screen: Ask, problem: str | None, currency: str) -> Reply:
     if page > 0:
         nav.append(
             InlineKeyboardButton(
-                texts.PREVIOUS_PAGE, callback_data=_data(Action.PAGE, draft, page - 1)
+                tr(texts.PREVIOUS_PAGE), callback_data=_data(Action.PAGE, draft, page - 1)
             )
         )
     if page < pages - 1:
         nav.append(
-            InlineKeyboardButton(texts.NEXT_PAGE, callback_data=_data(Action.PAGE, draft, page + 1))
+            InlineKeyboardButton(
+                tr(texts.NEXT_PAGE), callback_data=_data(Action.PAGE, draft, page + 1)
+            )
         )
     if nav:
         rows.append(nav)
     if draft.lines:
         count = sum(line.quantity for line in draft.lines)
-        label = texts.OPEN_CART.format(count=count, total=_money(cart_total(draft.lines), currency))
+        label = tr(texts.OPEN_CART, count=count, total=_money(cart_total(draft.lines), currency))
         rows.append([InlineKeyboardButton(label, callback_data=_data(Action.CART, draft))])
-    text = f"{texts.ASK_PRODUCT}\n{texts.CATALOGUE_PAGE.format(page=page + 1, pages=pages)}"
+    text = f"{tr(texts.ASK_PRODUCT)}\n{tr(texts.CATALOGUE_PAGE, page=page + 1, pages=pages)}"
     return Reply(_with_problem(text, problem), InlineKeyboardMarkup(rows))
 
 
-def _product_card(draft: Draft, problem: str | None, currency: str) -> Reply:
+def _product_card(draft: Draft, problem: str | None, currency: str, tr: Texts) -> Reply:
     pending = draft.pending
     title = esc(pending.title) if pending else ""
     price = _money(pending.price, currency) if pending else "?"
@@ -166,73 +173,84 @@ def _product_card(draft: Draft, problem: str | None, currency: str) -> Reply:
         InlineKeyboardButton(str(n), callback_data=_data(Action.QUANTITY, draft, n))
         for n in QUANTITY_BUTTONS
     ]
-    back = InlineKeyboardButton(texts.BACK_TO_CATALOGUE, callback_data=_data(Action.PAGE, draft, 0))
-    card = texts.PRODUCT_CARD.format(title=title, price=esc(price))
-    text = _with_problem(f"{card}\n\n{texts.ASK_QUANTITY}", problem)
+    back = InlineKeyboardButton(
+        tr(texts.BACK_TO_CATALOGUE), callback_data=_data(Action.PAGE, draft, 0)
+    )
+    card = tr(texts.PRODUCT_CARD, title=title, price=esc(price))
+    text = _with_problem(f"{card}\n\n{tr(texts.ASK_QUANTITY)}", problem)
     photo = pending.image_url if pending else None
     return Reply(text, InlineKeyboardMarkup([row, [back]]), photo=photo)
 
 
-def _cart(draft: Draft, problem: str | None, currency: str) -> Reply:
-    parts = [texts.CART_TITLE, ""]
+def _cart(draft: Draft, problem: str | None, currency: str, tr: Texts) -> Reply:
+    parts = [tr(texts.CART_TITLE), ""]
     rows = []
     for number, line in enumerate(draft.lines, 1):
         amount = _money(
             line.unit_price * line.quantity if line.unit_price is not None else None, currency
         )
         parts.append(
-            texts.CART_LINE.format(
-                number=number, title=esc(line.title), quantity=line.quantity, amount=esc(amount)
+            tr(
+                texts.CART_LINE,
+                number=number,
+                title=esc(line.title),
+                quantity=line.quantity,
+                amount=esc(amount),
             )
         )
         title = short_title(line.title)
         rows.append(
             [
                 InlineKeyboardButton(
-                    texts.DECREASE.format(title=title),
+                    tr(texts.DECREASE, title=title),
                     callback_data=_data(Action.MINUS, draft, line.product_id),
                 ),
                 InlineKeyboardButton(
-                    texts.INCREASE.format(title=title),
+                    tr(texts.INCREASE, title=title),
                     callback_data=_data(Action.PLUS, draft, line.product_id),
                 ),
                 InlineKeyboardButton(
-                    texts.REMOVE.format(title=title),
+                    tr(texts.REMOVE, title=title),
                     callback_data=_data(Action.REMOVE, draft, line.product_id),
                 ),
             ]
         )
     total = esc(_money(cart_total(draft.lines), currency))
-    parts += ["", texts.SUBTOTAL.format(total=total), texts.TOTAL.format(total=total)]
-    rows.append([InlineKeyboardButton(texts.ADD_MORE, callback_data=_data(Action.MORE, draft))])
+    parts += ["", tr(texts.SUBTOTAL, total=total), tr(texts.TOTAL, total=total)]
+    rows.append([InlineKeyboardButton(tr(texts.ADD_MORE), callback_data=_data(Action.MORE, draft))])
     rows.append(
         [
-            InlineKeyboardButton(texts.CLEAR_CART, callback_data=_data(Action.CLEAR, draft)),
-            InlineKeyboardButton(texts.CHECKOUT, callback_data=_data(Action.CHECKOUT, draft)),
+            InlineKeyboardButton(tr(texts.CLEAR_CART), callback_data=_data(Action.CLEAR, draft)),
+            InlineKeyboardButton(tr(texts.CHECKOUT), callback_data=_data(Action.CHECKOUT, draft)),
         ]
     )
     return Reply(_with_problem("\n".join(parts), problem), InlineKeyboardMarkup(rows))
 
 
-def _reuse(screen: Ask, problem: str | None) -> Reply:
+def _reuse(screen: Ask, problem: str | None, tr: Texts) -> Reply:
     draft, saved = screen.draft, screen.saved
     rows = []
-    parts = [texts.ASK_REUSE]
+    parts = [tr(texts.ASK_REUSE)]
     if saved is not None:
         parts += [
             "",
-            texts.SUMMARY_CONTACTS.format(
-                name=esc(saved.name), phone=esc(saved.phone), email=esc(saved.email)
+            tr(
+                texts.SUMMARY_CONTACTS,
+                name=esc(saved.name),
+                phone=esc(saved.phone),
+                email=esc(saved.email),
             ),
         ]
         rows.append(
-            [InlineKeyboardButton(texts.REUSE_YES, callback_data=_data(Action.REUSE, draft, 1))]
+            [InlineKeyboardButton(tr(texts.REUSE_YES), callback_data=_data(Action.REUSE, draft, 1))]
         )
-    rows.append([InlineKeyboardButton(texts.REUSE_NO, callback_data=_data(Action.REUSE, draft, 0))])
+    rows.append(
+        [InlineKeyboardButton(tr(texts.REUSE_NO), callback_data=_data(Action.REUSE, draft, 0))]
+    )
     return Reply(_with_problem("\n".join(parts), problem), InlineKeyboardMarkup(rows))
 
 
-def cart_lines(lines: Sequence[CartLine], currency: str) -> list[str]:
+def cart_lines(lines: Sequence[CartLine], currency: str, tr: Texts) -> list[str]:
     out = []
     for line in lines:
         amount = (
@@ -241,91 +259,111 @@ def cart_lines(lines: Sequence[CartLine], currency: str) -> list[str]:
             else "?"
         )
         out.append(
-            texts.LINE.format(title=esc(line.title), quantity=line.quantity, amount=esc(amount))
+            tr(texts.LINE, title=esc(line.title), quantity=line.quantity, amount=esc(amount))
         )
     return out
 
 
-def _summary(screen: Summary, currency: str) -> Reply:
+def _summary(screen: Summary, currency: str, tr: Texts) -> Reply:
     draft = screen.draft
-    parts = [texts.SUMMARY_TITLE, "", *cart_lines(draft.lines, currency)]
+    parts = [tr(texts.SUMMARY_TITLE), "", *cart_lines(draft.lines, currency, tr)]
     total = cart_total(draft.lines)
     if total is not None:
-        parts.append(texts.TOTAL.format(total=esc(Money(total, currency))))
-    parts += ["", form_render.answer_lines(draft, _plain)]
+        parts.append(tr(texts.TOTAL, total=esc(Money(total, currency))))
+    parts += ["", form_render.answer_lines(draft, tr)]
     if screen.problem:
-        problem = texts.PROBLEMS[screen.problem]
+        problem = tr(texts.PROBLEMS[screen.problem])
         if screen.detail:
             problem += f"\n{esc(screen.detail)}"
         parts = [problem, "", *parts]
     keyboard = InlineKeyboardMarkup(
         [
-            [InlineKeyboardButton(texts.CONFIRM, callback_data=_data(Action.CONFIRM, draft))],
-            *form_render.edit_rows(draft, _plain),
-            [InlineKeyboardButton(texts.CHANGE_CART, callback_data=_data(Action.CART, draft))],
-            [InlineKeyboardButton(texts.CANCEL, callback_data=_data(Action.CANCEL, draft))],
+            [InlineKeyboardButton(tr(texts.CONFIRM), callback_data=_data(Action.CONFIRM, draft))],
+            *form_render.edit_rows(draft, tr),
+            [InlineKeyboardButton(tr(texts.CHANGE_CART), callback_data=_data(Action.CART, draft))],
+            [InlineKeyboardButton(tr(texts.CANCEL), callback_data=_data(Action.CANCEL, draft))],
         ]
     )
     return Reply("\n".join(parts), keyboard)
-
-
-def _plain(text: str, /, **values: object) -> str:
-    return text.format(**values) if values else text
 
 
 def _data(action: Action, draft: Draft, number: int | None = None) -> str:
     return encode(Button(action, draft.draft_id, number))
 
 
-def _history(screen: OrderHistory) -> Reply:
+def _history(screen: OrderHistory, tr: Texts) -> Reply:
     if not screen.orders:
-        return Reply(texts.ORDERS_NONE)
-    parts = [texts.ORDERS_TITLE]
+        return Reply(tr(texts.ORDERS_NONE))
+    parts = [tr(texts.ORDERS_TITLE)]
     for order in screen.orders:
-        status = texts.ORDER_STATUS.format(status=esc(order.status_title or order.status_id))
-        payment = texts.PAYMENT_STATUS.format(
-            status=esc(texts.payment_status(order.payment_status))
-        )
+        status = tr(texts.ORDER_STATUS, status=esc(order.status_title or order.status_id))
+        payment = tr(texts.PAYMENT_STATUS, status=esc(payment_status(tr, order.payment_status)))
         parts += [
             "",
-            texts.ORDERS_ENTRY.format(
-                order_id=order.order_id, total=esc(order.total), status=status, payment=payment
+            tr(
+                texts.ORDERS_ENTRY,
+                order_id=order.order_id,
+                total=esc(order.total),
+                status=status,
+                payment=payment,
             ),
         ]
     if screen.stale:
-        parts += ["", texts.ORDERS_STALE]
+        parts += ["", tr(texts.ORDERS_STALE)]
     return Reply("\n".join(parts))
 
 
-def _contacts(draft: Draft) -> str:
-    return texts.SUMMARY_CONTACTS.format(
-        name=esc(draft.name or ""), phone=esc(draft.phone or ""), email=esc(draft.email or "")
+def _contacts(draft: Draft, tr: Texts) -> str:
+    return tr(
+        texts.SUMMARY_CONTACTS,
+        name=esc(draft.name or ""),
+        phone=esc(draft.phone or ""),
+        email=esc(draft.email or ""),
     )
 
 
-def _order_lines(order: PlacedOrder) -> list[str]:
+def _order_lines(order: PlacedOrder, tr: Texts) -> list[str]:
     return [
-        *cart_lines(order.lines, order.total.currency),
-        texts.TOTAL.format(total=esc(order.total)),
+        *cart_lines(order.lines, order.total.currency, tr),
+        tr(texts.TOTAL, total=esc(order.total)),
     ]
 
 
-def _order_confirmed(screen: OrderConfirmed) -> Reply:
+def _order_confirmed(screen: OrderConfirmed, tr: Texts) -> Reply:
     order = screen.order
     parts = [
-        texts.ORDER_PLACED.format(order_id=order.order_id),
+        tr(texts.ORDER_PLACED, order_id=order.order_id),
         "",
-        *_order_lines(order),
+        *_order_lines(order, tr),
         "",
-        texts.ORDER_STATUS.format(status=esc(order.status_title or order.status_id)),
-        texts.PAYMENT_STATUS.format(status=esc(texts.payment_status(order.payment_status))),
+        tr(texts.ORDER_STATUS, status=esc(order.status_title or order.status_id)),
+        tr(texts.PAYMENT_STATUS, status=esc(payment_status(tr, order.payment_status))),
     ]
     markup = None
     if order.payment_url:
         markup = InlineKeyboardMarkup(
-            [[InlineKeyboardButton(texts.PAY_BUTTON, url=order.payment_url)]]
+            [[InlineKeyboardButton(tr(texts.PAY_BUTTON), url=order.payment_url)]]
         )
     return Reply("\n".join(parts), markup)
+
+
+def payment_status(tr: Texts, status: str | None) -> str:
+    """A payment status in words; one the catalogues don't know is shown as OneEntry sent it."""
+    message_id = texts.payment_status_id(status)
+    return tr(message_id) if message_id else str(status)
+
+
+def language_menu(catalogues: Catalogues, tr: Texts) -> Reply:
+    """/language: a button for each language, labelled in that language."""
+    rows = [
+        [
+            InlineKeyboardButton(
+                own(texts.LANGUAGE_NAME), callback_data=encode(Button(Action.LANGUAGE, language))
+            )
+        ]
+        for language, own in catalogues.all().items()
+    ]
+    return Reply(tr(texts.ASK_LANGUAGE), InlineKeyboardMarkup(rows))
 
 
 def user_link(customer: Customer) -> str:
@@ -335,22 +373,23 @@ def user_link(customer: Customer) -> str:
     return link
 
 
-def admin_notification(draft: Draft, order: PlacedOrder) -> str:
+def admin_notification(draft: Draft, order: PlacedOrder, tr: Texts) -> str:
     return "\n".join(
         [
-            texts.ADMIN_NEW_ORDER.format(order_id=order.order_id),
+            tr(texts.ADMIN_NEW_ORDER, order_id=order.order_id),
             "",
-            *_order_lines(order),
-            texts.ORDER_STATUS.format(status=esc(order.status_title or order.status_id)),
-            texts.PAYMENT_STATUS.format(status=esc(texts.payment_status(order.payment_status))),
+            *_order_lines(order, tr),
+            tr(texts.ORDER_STATUS, status=esc(order.status_title or order.status_id)),
+            tr(texts.PAYMENT_STATUS, status=esc(payment_status(tr, order.payment_status))),
             "",
-            _admin_customer(draft),
+            _admin_customer(draft, tr),
         ]
     )
 
 
-def _admin_customer(draft: Draft) -> str:
-    return texts.ADMIN_CUSTOMER.format(
+def _admin_customer(draft: Draft, tr: Texts) -> str:
+    return tr(
+        texts.ADMIN_CUSTOMER,
         name=esc(draft.name or ""),
         phone=esc(draft.phone or ""),
         email=esc(draft.email or ""),
@@ -358,15 +397,16 @@ def _admin_customer(draft: Draft) -> str:
     )
 
 
-def admin_failure(screen: AdminOrderFailed, currency: str) -> str:
+def admin_failure(screen: AdminOrderFailed, currency: str, tr: Texts) -> str:
     draft = screen.draft
-    reason = texts.ADMIN_FAILURE_REASONS.get(screen.problem, screen.problem.value)
-    parts = [texts.ADMIN_ORDER_FAILED, esc(reason)]
+    reason_id = texts.ADMIN_FAILURE_REASONS.get(screen.problem)
+    reason = tr(reason_id) if reason_id else screen.problem.value
+    parts = [tr(texts.ADMIN_ORDER_FAILED), esc(reason)]
     if screen.detail:
         parts.append(esc(screen.detail))
     total = cart_total(draft.lines)
-    parts += ["", *cart_lines(draft.lines, currency)]
+    parts += ["", *cart_lines(draft.lines, currency, tr)]
     if total is not None:
-        parts.append(texts.TOTAL.format(total=esc(Money(total, currency))))
-    parts += ["", _admin_customer(draft)]
+        parts.append(tr(texts.TOTAL, total=esc(Money(total, currency))))
+    parts += ["", _admin_customer(draft, tr)]
     return "\n".join(parts)

@@ -89,6 +89,14 @@ class FakeStore:
     async def save(self, draft: Draft) -> None:
         self.drafts[draft.chat_id] = draft
 
+    async def save_language(self, draft: Draft) -> None:
+        current = self.drafts.get(draft.chat_id)
+        if current is None:
+            self.drafts[draft.chat_id] = draft
+        else:
+            customer = dataclasses.replace(current.customer, language=draft.customer.language)
+            self.drafts[draft.chat_id] = dataclasses.replace(current, customer=customer)
+
     async def order_for_draft(self, draft_id: str) -> PlacedOrder | None:
         return self.orders.get(draft_id)
 
@@ -197,6 +205,7 @@ class FakeShop:
         self.statuses: dict[int, str] = {}  # order id -> its status now
         self.questions: tuple[Question, ...] = GUEST_QUESTIONS  # the order form
         self._failures: dict[str, list[Failure]] = {}
+        self.languages: list[str | None] = []  # the language of each call, in order
 
     def fail(
         self, operation: str, error: Exception, *, applied: bool = False, times: int = 1
@@ -206,30 +215,40 @@ class FakeShop:
             Failure(error, applied) for _ in range(times)
         )
 
-    async def list_products(self) -> Sequence[Product]:
+    async def list_products(self, language: str | None = None) -> Sequence[Product]:
+        self.languages.append(language)
         return await self._run("list_products", lambda: [CUP])
 
-    async def get_product(self, product_id: int) -> Product | None:
+    async def get_product(self, product_id: int, language: str | None = None) -> Product | None:
+        self.languages.append(language)
         return await self._run("get_product", lambda: CUP if product_id == CUP.id else None)
 
-    async def current_products(self, product_ids: Sequence[int]) -> Sequence[Product]:
+    async def current_products(
+        self, product_ids: Sequence[int], language: str | None = None
+    ) -> Sequence[Product]:
+        self.languages.append(language)
+
         def read() -> list[Product]:
             found = [i for i in product_ids if i in self.prices]
             return [dataclasses.replace(CUP, id=i, price=self.prices[i]) for i in found]
 
         return await self._run("current_products", read)
 
-    async def order_questions(self) -> Sequence[Question]:
+    async def order_questions(self, language: str | None = None) -> Sequence[Question]:
         return self.questions
 
-    async def order_status(self, order: PlacedOrder) -> PlacedOrder:
+    async def order_status(self, order: PlacedOrder, language: str | None = None) -> PlacedOrder:
+        self.languages.append(language)
+
         def read() -> PlacedOrder:
             status = self.statuses.get(order.order_id, order.status_id)
             return dataclasses.replace(order, status_id=status, status_title=status.title())
 
         return await self._run("order_status", read)
 
-    async def create_order(self, request: OrderRequest) -> PlacedOrder:
+    async def create_order(self, request: OrderRequest, language: str | None = None) -> PlacedOrder:
+        self.languages.append(language)
+
         def create() -> PlacedOrder:
             order_id = 100 + len(self.orders) + 1
             self.orders[order_id] = request
