@@ -36,7 +36,7 @@ async def test_c01_c03_typed_and_profile_names_with_markup_characters_are_shown_
             summary = await answer_up_to_the_summary(chat, sandbox, name=name)
             await chat.tap("✅ Confirm", expect="placed")
             await sandbox.telegram.wait_for(lambda n=number: len(admin_messages(sandbox)) == n)
-            assert f"Name: {name}" in summary.text
+            assert f"Your name: {name}" in summary.text
             assert order_values(sandbox)["guest_name"] == name
             admin = admin_messages(sandbox)[-1]
             assert f"Customer: {name}\n" in admin.text
