@@ -109,11 +109,17 @@ def label(question: Question, tr: Tr) -> str:
     return tr(texts.FORM_LABELS.get(question.kind.value, question.marker))
 
 
-def answer_lines(draft: Draft, tr: Tr) -> str:
-    """Every question's answer, one a line (a choice by its option's title)."""
+def answer_lines(draft: Draft, tr: Tr, *, contacts: bool = True) -> str:
+    """Every question's answer, one a line (a choice by its option's title).
+
+    Without `contacts` the name, phone and e-mail are left out (shown elsewhere) and so are
+    skipped questions.
+    """
     lines = []
     for question in draft.form:
         value = draft.answer(question) or ""
+        if not contacts and (draft.is_contact(question) or not value):
+            continue
         option = question.option(value) if question.kind is FieldKind.CHOICE else None
         shown = esc(option.title if option else value) if value else tr(texts.SKIPPED)
         lines.append(tr(texts.SUMMARY_ANSWER, title=esc(label(question, tr)), value=shown))

@@ -388,13 +388,16 @@ def admin_notification(draft: Draft, order: PlacedOrder, tr: Texts) -> str:
 
 
 def _admin_customer(draft: Draft, tr: Texts) -> str:
-    return tr(
+    """The customer's contacts and Telegram link, then the other answers to the form."""
+    customer = tr(
         texts.ADMIN_CUSTOMER,
         name=esc(draft.name or ""),
         phone=esc(draft.phone or ""),
         email=esc(draft.email or ""),
         link=user_link(draft.customer),
     )
+    others = form_render.answer_lines(draft, tr, contacts=False)
+    return f"{customer}\n{others}" if others else customer
 
 
 def admin_failure(screen: AdminOrderFailed, currency: str, tr: Texts) -> str:

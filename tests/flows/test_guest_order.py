@@ -50,6 +50,7 @@ def assert_the_reference_order_was_placed_once(sandbox: Sandbox, chat: Chat) -> 
     assert f"#{order['id']}" in admin[0].text
     assert "Christina Thomas" in admin[0].text and "+18005000500" in admin[0].text
     assert "guest@yourmail.com" in admin[0].text and "400 USD" in admin[0].text
+    assert "Delivery: Pickup" in admin[0].text  # every answer to the form, not only contacts
 
 
 async def test_a_customer_places_the_reference_order_typing_the_phone(
