@@ -12,8 +12,7 @@ from db.engine import create_engine
 from db.migrate import upgrade_async
 from db.store import SqlStore
 from tests.cases.steps import admin_messages, answer_up_to_the_summary
-from tests.flows.conftest import Chat
-from tests.flows.test_placement_faults import bot_with
+from tests.flows.conftest import Chat, bot_with
 
 ORDERS = 25
 FLOODED = 10  # admin sends answered 429 "retry after 1"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.app import BotApp, build_application, running
-from bot.sandbox.run import Sandbox, running_sandbox
+from bot.sandbox.run import ADMIN_CHAT_ID, Sandbox, running_sandbox
 from bot.sandbox.telegram import ChatMessage, TelegramEmulator
 from bot.settings import Settings, load_settings
 
@@ -166,3 +166,15 @@ async def reach_summary(chat: Chat) -> ChatMessage:
     """The reference customer puts product 15 x 1 in the cart and answers every question."""
     await fill_the_cart(chat)
     return await answer_the_questions(chat)
+
+
+@contextlib.asynccontextmanager
+async def bot_with(environment: dict[str, str], **overrides: str) -> AsyncIterator[BotApp]:
+    env = {**environment, **{k.upper(): v for k, v in overrides.items()}}
+    settings = load_settings(_env_file=None, **{k.lower(): v for k, v in env.items()})
+    async with running(build_application(settings), poll_timeout=1) as app:
+        yield app
+
+
+def admin_messages(sandbox: Sandbox, chat_id: int = ADMIN_CHAT_ID) -> list[str]:
+    return [m.text for m in sandbox.telegram.messages(chat_id) if m.from_bot]

@@ -8,8 +8,7 @@ from bot.ordering.model import Step
 from bot.sandbox.run import Sandbox
 from db.engine import create_engine
 from db.store import SqlStore
-from tests.flows.conftest import CUSTOMER_ID, Chat
-from tests.flows.test_placement_faults import bot_with
+from tests.flows.conftest import CUSTOMER_ID, Chat, bot_with
 
 QUICKLY = {
     "draft_idle_hours": str(1.5 / 3600),  # idle for 1.5 s

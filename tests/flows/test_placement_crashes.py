@@ -17,8 +17,8 @@ from collections.abc import AsyncIterator, Callable
 import pytest
 
 from bot.sandbox.run import Sandbox
-from tests.flows.conftest import CUSTOMER_ID, Chat, reach_summary
-from tests.flows.test_placement_faults import CONFIRM, assert_placed_once, bot_with, settled
+from tests.flows.conftest import CUSTOMER_ID, Chat, bot_with, reach_summary
+from tests.flows.test_placement_faults import CONFIRM, assert_placed_once, settled
 
 HOLD = 6.0  # seconds OneEntry holds the answer the process dies waiting for
 

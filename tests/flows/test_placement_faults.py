@@ -8,30 +8,14 @@ admins told once. The README's table lists the cells and their outcomes.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import AsyncIterator
 from typing import Any
 
-from bot.app import BotApp, build_application, running
 from bot.sandbox.run import ADMIN_CHAT_ID, Sandbox
-from bot.settings import load_settings
-from tests.flows.conftest import CUSTOMER_ID, Chat, reach_summary
+from tests.flows.conftest import CUSTOMER_ID, Chat, admin_messages, bot_with, reach_summary
 from tests.flows.tcp_proxy import proxy_to
 
 CONFIRM = "✅ Confirm"
 SETTLE = 20.0  # seconds a cell may take to reach its end state
-
-
-@contextlib.asynccontextmanager
-async def bot_with(environment: dict[str, str], **overrides: str) -> AsyncIterator[BotApp]:
-    env = {**environment, **{k.upper(): v for k, v in overrides.items()}}
-    settings = load_settings(_env_file=None, **{k.lower(): v for k, v in env.items()})
-    async with running(build_application(settings), poll_timeout=1) as app:
-        yield app
-
-
-def admin_messages(sandbox: Sandbox, chat_id: int = ADMIN_CHAT_ID) -> list[str]:
-    return [m.text for m in sandbox.telegram.messages(chat_id) if m.from_bot]
 
 
 async def settled(sandbox: Sandbox, chat: Chat, admin_chat: int = ADMIN_CHAT_ID) -> dict[str, Any]:

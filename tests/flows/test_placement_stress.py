@@ -10,7 +10,7 @@ from bot.sandbox.run import ADMIN_CHAT_ID, Sandbox
 from db.engine import create_engine
 from db.migrate import upgrade_async
 from db.store import SqlStore
-from tests.flows.test_placement_faults import admin_messages, bot_with
+from tests.flows.conftest import admin_messages, bot_with
 
 CUSTOMERS = 200
 SETTLE = 120.0
