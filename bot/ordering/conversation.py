@@ -289,8 +289,12 @@ def _quantity(draft: Draft, event: Event, rules: Rules) -> Outcome:
         quantity = parse_quantity(event.text)
     if quantity is None or not 1 <= quantity <= QUANTITY_MAX or draft.pending is None:
         return _ask(draft, Problem.BAD_QUANTITY)
+    held = sum(line.quantity for line in draft.lines if line.product_id == draft.pending.id)
     lines = add_line(draft.lines, draft.pending, quantity)
-    return _show(dataclasses.replace(draft, step=Step.CART, lines=lines, pending=None))
+    cart = dataclasses.replace(draft, step=Step.CART, lines=lines, pending=None)
+    if held + quantity > QUANTITY_MAX:  # capped: the customer is told the cart holds less
+        return _ask(cart, Problem.QUANTITY_LIMIT)
+    return _show(cart)
 
 
 def parse_quantity(text: str) -> int | None:
@@ -621,6 +625,38 @@ def page_of(products: Sequence[Product], page: int) -> tuple[int, tuple[Product,
     """The page (clamped to the catalogue) and its products."""
     page = min(max(page, 0), page_count(products) - 1)
     return page, tuple(products[page * PAGE_SIZE : (page + 1) * PAGE_SIZE])
+
+
+def retitled(draft: Draft, questions: Sequence[Question], products: Sequence[Product]) -> Draft:
+    """The draft with the titles of `questions` and `products` (read in another language).
+
+    Only titles change: a question or option keeps its marker, value and checks, a cart line
+    its quantity and price; a question, option or product that is not given keeps its title.
+    """
+    by_marker = {question.marker: question for question in questions}
+    form = tuple(_retitled_question(q, by_marker.get(q.marker)) for q in draft.questions)
+    by_id = {product.id: product for product in products}
+    lines = tuple(
+        dataclasses.replace(line, title=by_id[line.product_id].title)
+        if line.product_id in by_id
+        else line
+        for line in draft.lines
+    )
+    pending = draft.pending
+    if pending is not None and pending.id in by_id:
+        pending = dataclasses.replace(pending, title=by_id[pending.id].title)
+    return dataclasses.replace(draft, questions=form, lines=lines, pending=pending)
+
+
+def _retitled_question(question: Question, new: Question | None) -> Question:
+    if new is None:
+        return question
+    titles = {option.value: option.title for option in new.options}
+    options = tuple(
+        dataclasses.replace(option, title=titles.get(option.value, option.title))
+        for option in question.options
+    )
+    return dataclasses.replace(question, title=new.title, options=options)
 
 
 def add_line(lines: tuple[CartLine, ...], product: Product, quantity: int) -> tuple[CartLine, ...]:

@@ -11,7 +11,13 @@ import secrets
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
-from bot.ordering.conversation import Rules, current_screen, linked_product_id, step
+from bot.ordering.conversation import (
+    Rules,
+    current_screen,
+    linked_product_id,
+    retitled,
+    step,
+)
 from bot.ordering.events import (
     Checkout,
     Confirm,
@@ -93,7 +99,8 @@ class OrderingService:
         """/language: the chat goes on in `customer.language`, kept across drafts and restarts.
 
         The draft is not stepped (a language is no answer); its current screen is shown again,
-        now in the new language. A chat without a draft gets a closed one to keep the choice.
+        now in the new language, with its form's questions and its products titled in it. A chat
+        without a draft gets a closed one to keep the choice.
         """
         draft = await self._store.load(chat_id)
         if draft is None:
@@ -101,11 +108,33 @@ class OrderingService:
         else:
             chosen = dataclasses.replace(draft.customer, language=customer.language)
             draft = dataclasses.replace(draft, customer=chosen)
-        await self._store.save_language(draft)
+        in_language = await self._in_language(draft)
+        if in_language != draft:
+            draft = in_language
+            await self._store.save(draft)
+        else:
+            await self._store.save_language(draft)
         screens: tuple[Screen, ...] = (Notice(NoticeKind.LANGUAGE_CHOSEN),)
         if draft.is_open:
             screens += (current_screen(draft),)
         await self._show_all(screens, show)
+
+    async def _in_language(self, draft: Draft) -> Draft:
+        """An open draft with its form's questions and its products titled in its language."""
+        if not draft.is_open or draft.step is Step.PLACING:
+            return draft
+        language = draft.customer.language
+        questions = tuple(await self._shop.order_questions(language)) if draft.questions else ()
+        ids = [line.product_id for line in draft.lines]
+        if draft.pending is not None:
+            ids.append(draft.pending.id)
+        products: tuple[Product, ...] = ()
+        if ids:
+            try:
+                products = tuple(await self._shop.current_products(ids, language))
+            except ShopUnavailable as exc:
+                log.warning("titles of draft %s not re-read: %s", draft.draft_id, exc)
+        return retitled(draft, questions, products)
 
     async def choose_product(
         self, chat_id: int, draft_id: str, product_id: int, show: Show, language: str | None = None

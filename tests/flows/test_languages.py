@@ -6,7 +6,7 @@ import re
 
 from bot.sandbox.run import ADMIN_CHAT_ID, Sandbox
 from bot.sandbox.telegram import ChatMessage
-from tests.flows.conftest import CUSTOMER_ID, BotRunner, Chat, product_label
+from tests.flows.conftest import CUSTOMER_ID, BotRunner, Chat, product_label, reach_summary
 
 # Latin words a Russian message may hold: the currency, the commands, "E-mail" and the like
 _ALLOWED_LATIN = re.compile(r"/\w+|\S+@\S+|\bUSD\b|\b[Ee]-mail\b|\bTelegram\b|\bOneEntry\b|<[^>]+>")
@@ -76,6 +76,24 @@ async def test_language_switches_a_customer_between_english_and_russian_and_is_k
         await chat.tap("English", expect="Now I speak English with you")
         await chat.expect("What would you like to order?")
         assert product_label(sandbox.telegram, CUSTOMER_ID, 16) == "Latte — 450 USD"
+
+
+async def test_language_switched_at_the_summary_retitles_the_form_and_the_cart(
+    sandbox: Sandbox, chat: Chat, bot_runner: BotRunner
+) -> None:
+    """The form and the products were read in English; after /language they are in Russian."""
+    sandbox.telegram.user(CUSTOMER_ID, first_name="Christina", language_code="en")
+    async with bot_runner():
+        await reach_summary(chat)
+        await chat.say("/language", expect="Choose your language")
+        summary = await chat.tap("Русский", expect="Пожалуйста, проверьте заказ")
+        assert "Капучино × 1 — 400 USD" in summary.text
+        assert "Эл. почта: guest@yourmail.com" in summary.text
+        assert "Доставка: Pickup" in summary.text  # the option keeps its one title
+        assert "Christina Thomas" in summary.text  # the answers are kept
+        assert latin_words(summary) == ["Christina", "Thomas", "Pickup"]
+        placed = await chat.tap("✅ Подтвердить", expect="оформлен")
+        assert "Капучино × 1 — 400 USD" in placed.text
 
 
 async def test_a_language_chosen_before_the_first_order_is_kept_for_it(

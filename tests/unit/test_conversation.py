@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from bot.contact_rules import ContactRules
-from bot.ordering.conversation import PAGE_SIZE, TRANSITIONS, Outcome, page_of, step
+from bot.ordering.conversation import PAGE_SIZE, TRANSITIONS, Outcome, page_of, retitled, step
 from bot.ordering.events import (
     AddMore,
     Back,
@@ -41,9 +41,12 @@ from bot.ordering.model import (
     Contacts,
     Customer,
     Draft,
+    FieldKind,
     Money,
+    Option,
     PlacedOrder,
     Product,
+    Question,
     Step,
 )
 from bot.ordering.screens import (
@@ -211,6 +214,45 @@ def test_adding_the_same_product_again_adds_to_its_line() -> None:
     )
     assert outcome.draft is not None and outcome.draft.step is Step.CART
     assert outcome.draft.lines == (CartLine(15, "Cup", 4, Decimal("400")),)
+
+
+def test_adding_more_than_a_line_can_hold_says_the_cart_was_capped() -> None:
+    """50 in the cart and 60 more: the line holds 99 and the customer is told so."""
+    draft = at(Step.QUANTITY, pending=CUP, lines=(CartLine(15, "Cup", 50, Decimal("400")),))
+    outcome = step(draft, TextEntered("60"), RULES)
+    capped = at(Step.CART, lines=(CartLine(15, "Cup", 99, Decimal("400")),))
+    assert outcome.draft == capped
+    assert outcome.screens == (Ask(capped, Step.CART, Problem.QUANTITY_LIMIT),)
+
+
+def test_retitled_changes_only_the_titles_of_the_form_and_the_cart() -> None:
+    """Another language's titles; answers, values, checks, quantities and prices are kept."""
+    delivery = Question(
+        "delivery", "Delivery", FieldKind.CHOICE, False, (Option("p", "Pickup"), Option("c", "C"))
+    )
+    draft = at(
+        Step.QUESTION,
+        asking="delivery",
+        questions=(Question("comment", "Comment", required=False), delivery),
+        answers={"comment": "hi"},
+        lines=(CartLine(15, "Cup", 3, Decimal("400")), CartLine(20, "Tea", 1, Decimal("300"))),
+        pending=CUP,
+    )
+    russian = (
+        dataclasses.replace(delivery, title="Доставка", options=(Option("p", "Самовывоз"),)),
+    )
+    products = (Product(15, "Чашка", Decimal("999")),)
+    new = retitled(draft, russian, products)
+    assert [q.title for q in new.questions] == ["Comment", "Доставка"]
+    assert new.questions[1].options == (Option("p", "Самовывоз"), Option("c", "C"))
+    assert new.lines == (
+        CartLine(15, "Чашка", 3, Decimal("400")),
+        CartLine(20, "Tea", 1, Decimal("300")),
+    )
+    assert new.pending == Product(15, "Чашка", Decimal("400"))
+    assert dataclasses.replace(new, questions=draft.questions, lines=draft.lines, pending=CUP) == (
+        draft
+    )
 
 
 def test_a_product_without_a_price_or_gone_is_refused() -> None:
