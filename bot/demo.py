@@ -101,14 +101,20 @@ class Terminal:
     def find_button(self, line: str) -> DemoButton | None:
         if line.isdecimal() and 1 <= int(line) <= len(self.buttons):
             return self.buttons[int(line) - 1]
+        exact = [button for button in self.buttons if button.label.strip() == line.strip()]
+        if exact:
+            return exact[0]
         wanted = _words(line)
         if not wanted:
             return None
-        for button in self.buttons:
-            label = _words(button.label)
-            if label == wanted or label.startswith(wanted + " "):
-                return button
-        return None
+        # without emoji and punctuation labels may look alike (the cart's minus and plus buttons):
+        # only a label that alone matches is tapped, else the line is sent as text
+        matches = [
+            button
+            for button in self.buttons
+            if (label := _words(button.label)) == wanted or label.startswith(wanted + " ")
+        ]
+        return matches[0] if len(matches) == 1 else None
 
     def act(self, line: str) -> None:
         button = self.find_button(line)
