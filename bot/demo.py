@@ -66,6 +66,9 @@ class Terminal:
         calls = self._emu.calls[self._seen :]
         self._seen += len(calls)
         for call in calls:
+            toast = call.params.get("text") if call.method == "answerCallbackQuery" else None
+            if call.ok and toast:  # the short note a tap gets, shown over the chat in Telegram
+                self.say(f"bot> ({toast})")
             if not call.ok or call.method not in ("sendMessage", "editMessageText", "sendPhoto"):
                 continue
             result: dict[str, Any] = call.result
