@@ -483,18 +483,6 @@ def _text_expected(draft: Draft, event: Event, rules: Rules) -> Outcome:
     return _ask(draft, Problem.TEXT_EXPECTED)
 
 
-_OPEN = (
-    Step.NAME,
-    Step.PHONE,
-    Step.EMAIL,
-    Step.QUESTION,
-    Step.PRODUCT,
-    Step.QUANTITY,
-    Step.CART,
-    Step.REUSE,
-    Step.CONFIRM,
-)
-
 TRANSITIONS: dict[tuple[Step, type[Event]], Handler] = {
     (Step.PRODUCT, PageChosen): _page,
     (Step.PRODUCT, ProductChosen): _product,
@@ -524,7 +512,7 @@ TRANSITIONS: dict[tuple[Step, type[Event]], Handler] = {
     (Step.PLACING, Confirm): _already_submitted,
     (Step.PLACING, OrderPlaced): _placed,
     (Step.PLACING, PlacementFailed): _failed,
-    **{(s, Back): _back for s in _OPEN if s is not Step.PRODUCT},
+    **{(s, Back): _back for s in (*QUESTION_STEPS, Step.CONFIRM) if s is not Step.PRODUCT},
     **{(s, NonText): _text_expected for s in (*ANSWER_STEPS, Step.QUANTITY)},
 }
 
