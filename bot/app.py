@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import logging
@@ -44,6 +45,9 @@ def device_fingerprint(settings: Settings) -> str:
 
 def build_application(settings: Settings) -> BotApp:
     """The python-telegram-bot Application, with everything it needs opened in post_init."""
+    scheduler_log = logging.getLogger("apscheduler.executors.default")
+    if not any(isinstance(f, _StoppingJobs) for f in scheduler_log.filters):
+        scheduler_log.addFilter(_StoppingJobs())
     processor = PerChatUpdateProcessor()
     builder = (
         Application.builder()
@@ -153,6 +157,18 @@ def build_application(settings: Settings) -> BotApp:
 Job = Callable[[ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
 
 
+class _StoppingJobs(logging.Filter):
+    """Drops APScheduler's "Error running job" for a job cancelled because the bot stops.
+
+    The scheduler cancels jobs that are under way when it shuts down and logs that at ERROR;
+    it is no error here: placements and messages are resumed at the next start.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        return not isinstance(error, asyncio.CancelledError)
+
+
 def _job(what: str, work: Callable[[], Awaitable[object]], then: float | None = None) -> Job:
     """A job-queue callback that logs failures (the next run tries again; nothing is lost).
 
@@ -164,10 +180,9 @@ def _job(what: str, work: Callable[[], Awaitable[object]], then: float | None = 
             await work()
         except Exception:
             log.exception("%s failed", what)
-        finally:
-            if then is not None:
-                assert context.job_queue is not None
-                context.job_queue.run_once(run, when=then, name=what)
+        queue = context.job_queue
+        if then is not None and queue is not None and queue.scheduler.running:
+            queue.run_once(run, when=then, name=what)
 
     return run
 

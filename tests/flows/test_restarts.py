@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+
+import pytest
+
 from bot.sandbox.run import Sandbox
-from tests.flows.conftest import CUSTOMER_ID, BotRunner, Chat, reach_summary
+from tests.flows.conftest import CUSTOMER_ID, BotRunner, Chat, bot_with, reach_summary
 
 CONFIRM = "✅ Confirm"
 
@@ -42,3 +46,14 @@ async def test_an_update_delivered_again_after_a_restart_is_handled_once(
         telegram.inject({"update_id": update_id, "message": start.raw})
         await chat.say("Christina Thomas", expect="use the buttons")
     assert len(chat.bot_messages()) == answered + 1
+
+
+async def test_stopping_the_bot_while_its_worker_runs_logs_no_error(
+    sandbox: Sandbox, chat: Chat, environment: dict[str, str], caplog: pytest.LogCaptureFixture
+) -> None:
+    """The worker runs every few milliseconds; ten stops in a row leave no ERROR record."""
+    caplog.set_level(logging.WARNING)
+    for _ in range(10):
+        async with bot_with(environment, worker_interval_seconds="0.005"):
+            await chat.say("/help", expect="/cancel")
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
