@@ -53,8 +53,8 @@ from bot.ordering.events import (
     QuestionSkipped,
     SavedDetailsAnswered,
     Start,
+    Tap,
     TextEntered,
-    UnknownButton,
 )
 from bot.ordering.model import (
     Answer,
@@ -517,26 +517,6 @@ TRANSITIONS: dict[tuple[Step, type[Event]], Handler] = {
 }
 
 
-_BUTTONS = (
-    Confirm
-    | ProductChosen
-    | QuantityChosen
-    | AddMore
-    | CancelTapped
-    | UnknownButton
-    | PageChosen
-    | CartOpened
-    | QuantityChanged
-    | LineRemoved
-    | CartCleared
-    | Checkout
-    | SavedDetailsAnswered
-    | EditAnswer
-    | QuestionSkipped
-    | OptionChosen
-)
-
-
 def step(draft: Draft | None, event: Event, rules: Rules) -> Outcome:
     """Apply one event to a chat's draft."""
     if isinstance(event, Start):
@@ -549,7 +529,7 @@ def step(draft: Draft | None, event: Event, rules: Rules) -> Outcome:
     ):
         return Outcome(draft, (Notice(NoticeKind.ALREADY_SUBMITTED),))
     if draft is None or not draft.is_open:
-        if isinstance(event, _BUTTONS):
+        if isinstance(event, Tap):
             return Outcome(draft, (Notice(NoticeKind.STALE_BUTTON), Notice(NoticeKind.NO_DRAFT)))
         if isinstance(event, Help):
             return Outcome(draft, (Notice(NoticeKind.HELP), Notice(NoticeKind.NO_DRAFT)))
@@ -567,7 +547,7 @@ def step(draft: Draft | None, event: Event, rules: Rules) -> Outcome:
     handler = TRANSITIONS.get((draft.step, type(event)))
     if handler is not None:
         return handler(draft, event, rules)
-    if isinstance(event, _BUTTONS):
+    if isinstance(event, Tap):
         return _stale(draft)
     if isinstance(event, Back):
         return _ask(draft, Problem.NOTHING_TO_GO_BACK_TO)

@@ -177,18 +177,11 @@ class PlacementFailed:
     detail: str = ""
 
 
-Event = (
-    Start
-    | Cancel
-    | Help
-    | TextEntered
-    | ContactShared
-    | NonText
-    | MessageEdited
-    | ProductChosen
+# Taps on the bot's inline buttons: stale when the draft they were made for is gone.
+Tap = (
+    ProductChosen
     | QuantityChosen
     | AddMore
-    | Back
     | PageChosen
     | CartOpened
     | QuantityChanged
@@ -202,6 +195,18 @@ Event = (
     | Confirm
     | CancelTapped
     | UnknownButton
+)
+
+Event = (
+    Start
+    | Cancel
+    | Help
+    | TextEntered
+    | ContactShared
+    | NonText
+    | MessageEdited
+    | Back
+    | Tap
     | OrderPlaced
     | PlacementFailed
 )
