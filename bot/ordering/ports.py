@@ -41,9 +41,6 @@ class DraftStore(Protocol):
     async def save(self, draft: Draft) -> None:
         """Insert or replace the chat's draft."""
 
-    async def order_for_draft(self, draft_id: str) -> PlacedOrder | None:
-        """The order placed from this draft, if any."""
-
     async def orders_for_chat(self, chat_id: int) -> list[PlacedOrder]:
         """The chat's placed orders, newest first (as recorded when they were placed)."""
 
